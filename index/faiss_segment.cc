@@ -1,0 +1,166 @@
+#include "index/faiss_segment.h"
+
+#include <omp.h>
+
+#include <exception>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "faiss/IndexHNSW.h"
+#include "faiss/IndexIVF.h"
+#include "faiss/impl/IDSelector.h"
+#include "faiss/index_factory.h"
+#include "faiss/index_io.h"
+
+namespace zhongcao::index {
+namespace {
+
+// FAISS opens an OpenMP parallel region even for one query; with more than
+// one OpenMP thread a serving thread then pays milliseconds of spin and
+// hand-off (STACK.md). The setting is per thread, so every thread that
+// searches sets it once.
+void UseOneOpenMpThreadForSearch() {
+  thread_local bool done = [] {
+    omp_set_num_threads(1);
+    return true;
+  }();
+  (void)done;
+}
+
+class RoaringSelector : public faiss::IDSelector {
+ public:
+  explicit RoaringSelector(const Roaring& allowed) : allowed_(allowed) {}
+  bool is_member(idx_t id) const override {
+    return allowed_.contains(static_cast<uint32_t>(id));
+  }
+
+ private:
+  const Roaring& allowed_;
+};
+
+absl::StatusOr<std::unique_ptr<faiss::Index>> MakeIndex(
+    const std::string& factory, int dim) {
+  if (dim <= 0) return absl::InvalidArgumentError("dimension must be positive");
+  if (factory.find("IDMap") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "index factory must not use IDMap: zhongcao maps ids itself");
+  }
+  try {
+    return std::unique_ptr<faiss::Index>(
+        faiss::index_factory(dim, factory.c_str(), faiss::METRIC_INNER_PRODUCT));
+  } catch (const std::exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("index factory \"", factory, "\" rejected: ", e.what()));
+  }
+}
+
+}  // namespace
+
+absl::Status ValidateFactory(const std::string& factory, int dim) {
+  return MakeIndex(factory, dim).status();
+}
+
+FaissSegment::FaissSegment(std::unique_ptr<faiss::Index> index,
+                           std::string factory, const FaissSearchParams& params)
+    : index_(std::move(index)), factory_(std::move(factory)), params_(params) {
+  // Only the index-wide efSearch takes effect in FAISS 1.7.3 (STACK.md), so
+  // it is set here, before any search, and never written again.
+  if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
+    hnsw->hnsw.efSearch = params_.hnsw_ef_search;
+  }
+}
+
+FaissSegment::~FaissSegment() = default;
+
+absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Build(
+    const std::string& factory, int dim, const float* vectors, int64_t n,
+    int hnsw_ef_construction, const FaissSearchParams& params, int threads) {
+  absl::StatusOr<std::unique_ptr<faiss::Index>> index = MakeIndex(factory, dim);
+  if (!index.ok()) return index.status();
+  if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index->get())) {
+    hnsw->hnsw.efConstruction = hnsw_ef_construction;
+  }
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  omp_set_num_threads(threads > 0 ? threads : std::max(1, cores));
+  absl::Status status;
+  try {
+    if (!(*index)->is_trained) (*index)->train(n, vectors);
+    (*index)->add(n, vectors);
+  } catch (const std::exception& e) {
+    status = absl::FailedPreconditionError(
+        absl::StrCat("building \"", factory, "\" over ", n,
+                     " vectors failed: ", e.what()));
+  }
+  omp_set_num_threads(1);
+  if (!status.ok()) return status;
+  return std::unique_ptr<FaissSegment>(
+      new FaissSegment(*std::move(index), factory, params));
+}
+
+absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Load(
+    const std::filesystem::path& file, const std::string& factory, int dim,
+    const FaissSearchParams& params) {
+  std::unique_ptr<faiss::Index> index;
+  try {
+    index.reset(faiss::read_index(file.c_str()));
+  } catch (const std::exception& e) {
+    return absl::DataLossError(
+        absl::StrCat("cannot read FAISS index ", file.string(), ": ", e.what()));
+  }
+  if (index->d != dim) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "FAISS index ", file.string(), " has dimension ", index->d,
+        ", the service is configured for ", dim));
+  }
+  if (index->metric_type != faiss::METRIC_INNER_PRODUCT) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "FAISS index ", file.string(), " does not use inner product"));
+  }
+  return std::unique_ptr<FaissSegment>(
+      new FaissSegment(std::move(index), factory, params));
+}
+
+absl::StatusOr<std::vector<std::pair<int64_t, float>>> FaissSegment::Search(
+    std::span<const float> query, int k, const Roaring& allowed) const {
+  UseOneOpenMpThreadForSearch();
+  RoaringSelector selector(allowed);
+  faiss::SearchParametersHNSW hnsw_params;
+  faiss::SearchParametersIVF ivf_params;
+  faiss::SearchParameters plain_params;
+  faiss::SearchParameters* params = &plain_params;
+  if (dynamic_cast<const faiss::IndexHNSW*>(index_.get()) != nullptr) {
+    params = &hnsw_params;
+  } else if (dynamic_cast<const faiss::IndexIVF*>(index_.get()) != nullptr) {
+    ivf_params.nprobe = params_.ivf_nprobe;
+    params = &ivf_params;
+  }
+  params->sel = &selector;
+  std::vector<float> distances(k);
+  std::vector<faiss::Index::idx_t> labels(k);
+  try {
+    index_->search(1, query.data(), k, distances.data(), labels.data(), params);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("FAISS search failed: ", e.what()));
+  }
+  std::vector<std::pair<int64_t, float>> hits;
+  hits.reserve(k);
+  for (int i = 0; i < k; ++i) {
+    if (labels[i] < 0) break;
+    hits.emplace_back(labels[i], distances[i]);
+  }
+  return hits;
+}
+
+absl::Status FaissSegment::Save(const std::filesystem::path& file) const {
+  try {
+    faiss::write_index(index_.get(), file.c_str());
+  } catch (const std::exception& e) {
+    return absl::InternalError(
+        absl::StrCat("cannot write FAISS index ", file.string(), ": ", e.what()));
+  }
+  return absl::OkStatus();
+}
+
+int64_t FaissSegment::size() const { return index_->ntotal; }
+
+}  // namespace zhongcao::index

@@ -1,0 +1,425 @@
+#include "index/vector_index.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <system_error>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/text_format.h"
+#include "index/attribute_bitmaps.h"
+#include "index/durable_file.h"
+#include "index/exact_scan.h"
+#include "index/faiss_segment.h"
+#include "index/snapshot.pb.h"
+
+namespace zhongcao::index {
+namespace {
+
+constexpr uint32_t kSnapshotFormat = 1;
+constexpr char kManifestFile[] = "MANIFEST";
+constexpr char kMainFile[] = "main.faiss";
+constexpr char kVectorsFile[] = "vectors.f32";
+constexpr char kIdsFile[] = "ids.bin";
+constexpr char kAttributesFile[] = "attributes.bin";
+constexpr char kMetric[] = "inner_product";
+
+absl::Status CheckVector(std::span<const float> v, int dim,
+                         absl::string_view what) {
+  if (static_cast<int>(v.size()) != dim) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " has dimension ", v.size(), ", expected ", dim));
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!std::isfinite(v[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, "[", i, "] is not a finite number"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+FaissSearchParams SearchParamsOf(const IndexOptions& options) {
+  return {.hnsw_ef_search = options.hnsw_ef_search,
+          .ivf_nprobe = options.ivf_nprobe};
+}
+
+std::string SerializeIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const std::string& id : ids) {
+    const uint32_t size = id.size();
+    out.append(reinterpret_cast<const char*>(&size), sizeof(size));
+    out.append(id);
+  }
+  return out;
+}
+
+bool ParseIds(const std::string& bytes, std::vector<std::string>* ids) {
+  size_t at = 0;
+  while (at < bytes.size()) {
+    uint32_t size;
+    if (bytes.size() - at < sizeof(size)) return false;
+    std::memcpy(&size, bytes.data() + at, sizeof(size));
+    at += sizeof(size);
+    if (bytes.size() - at < size) return false;
+    ids->emplace_back(bytes.data() + at, size);
+    at += size;
+  }
+  return true;
+}
+
+}  // namespace
+
+struct VectorIndex::State {
+  IndexOptions options;
+  mutable absl::Mutex mu;
+  // Ids [0, main_size) live in `main`; ids from main_size on form the
+  // growing segment. Both read their vectors from `vectors`.
+  std::unique_ptr<FaissSegment> main ABSL_GUARDED_BY(mu);
+  uint32_t main_size ABSL_GUARDED_BY(mu) = 0;
+  std::vector<float> vectors ABSL_GUARDED_BY(mu);
+  std::vector<std::string> ids ABSL_GUARDED_BY(mu);  // internal -> external
+  absl::flat_hash_map<std::string, uint32_t> live_ids ABSL_GUARDED_BY(mu);
+  AttributeBitmaps attributes ABSL_GUARDED_BY(mu);
+  uint64_t watermark ABSL_GUARDED_BY(mu) = 0;
+  std::string version ABSL_GUARDED_BY(mu);
+
+  uint32_t Append(const std::string& id, const std::vector<float>& vector,
+                  const ItemAttributes& attrs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    const uint32_t internal = ids.size();
+    ids.push_back(id);
+    vectors.insert(vectors.end(), vector.begin(), vector.end());
+    attributes.Set(internal, attrs);
+    live_ids[id] = internal;
+    return internal;
+  }
+};
+
+VectorIndex::VectorIndex(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
+VectorIndex::~VectorIndex() = default;
+
+absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(
+    const IndexOptions& options) {
+  if (absl::Status s = ValidateFactory(options.factory, options.dim); !s.ok()) {
+    return s;
+  }
+  auto state = std::make_unique<State>();
+  state->options = options;
+  return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(state)));
+}
+
+int VectorIndex::dim() const { return state_->options.dim; }
+
+absl::Status VectorIndex::Apply(std::span<const IndexChange> changes,
+                                uint64_t watermark) {
+  const int dim = state_->options.dim;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (changes[i].vector.empty()) continue;
+    if (absl::Status s = CheckVector(changes[i].vector, dim,
+                                     absl::StrCat("vector of ", changes[i].id));
+        !s.ok()) {
+      return s;
+    }
+  }
+  absl::WriterMutexLock lock(&state_->mu);
+  State& st = *state_;
+  if (st.ids.size() + changes.size() >= std::numeric_limits<uint32_t>::max()) {
+    return absl::ResourceExhaustedError("index holds 2^32 ids; rebuild it");
+  }
+  for (const IndexChange& change : changes) {
+    auto it = st.live_ids.find(change.id);
+    if (change.vector.empty()) {
+      if (it != st.live_ids.end()) {
+        st.attributes.Kill(it->second);
+        st.live_ids.erase(it);
+      }
+      continue;
+    }
+    if (it != st.live_ids.end()) {
+      const float* old = st.vectors.data() + static_cast<size_t>(it->second) * dim;
+      if (std::equal(change.vector.begin(), change.vector.end(), old)) {
+        // Same vector: only attributes changed (stock, regions), so the id
+        // keeps its place in the main segment.
+        st.attributes.Set(it->second, change.attributes);
+        continue;
+      }
+      st.attributes.Kill(it->second);
+    }
+    st.Append(change.id, change.vector, change.attributes);
+  }
+  st.watermark = std::max(st.watermark, watermark);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Hit>> VectorIndex::Search(
+    std::span<const float> query, int k, const SearchFilter& filter) const {
+  if (k <= 0) return absl::InvalidArgumentError("k must be positive");
+  if (absl::Status s = CheckVector(query, state_->options.dim, "query");
+      !s.ok()) {
+    return s;
+  }
+  absl::ReaderMutexLock lock(&state_->mu);
+  const State& st = *state_;
+  Roaring allowed = st.attributes.Allowed(filter);
+  for (const std::string& id : filter.exclude_ids) {
+    if (auto it = st.live_ids.find(id); it != st.live_ids.end()) {
+      allowed.remove(it->second);
+    }
+  }
+  const uint32_t total = st.ids.size();
+  const int dim = st.options.dim;
+  std::vector<std::pair<uint32_t, float>> hits;
+  if (st.main_size > 0) {
+    const uint64_t allowed_in_main = allowed.rank(st.main_size - 1);
+    if (allowed_in_main > 0 &&
+        allowed_in_main > static_cast<uint64_t>(st.options.exact_search_max_candidates)) {
+      absl::StatusOr<std::vector<std::pair<int64_t, float>>> graph =
+          st.main->Search(query, k, allowed);
+      if (!graph.ok()) return graph.status();
+      if (graph->size() >= std::min<uint64_t>(k, allowed_in_main)) {
+        for (const auto& [label, score] : *graph) {
+          hits.emplace_back(static_cast<uint32_t>(label), score);
+        }
+      }
+    }
+    if (hits.empty() && allowed_in_main > 0) {
+      hits = ExactTopK(query, st.vectors.data(), dim, allowed, 0, st.main_size, k);
+    }
+  }
+  std::vector<std::pair<uint32_t, float>> growing =
+      ExactTopK(query, st.vectors.data(), dim, allowed, st.main_size, total, k);
+  hits.insert(hits.end(), growing.begin(), growing.end());
+  std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
+    if (a.second != b.second) return a.second > b.second;
+    return a.first < b.first;
+  });
+  if (static_cast<int>(hits.size()) > k) hits.resize(k);
+  std::vector<Hit> out;
+  out.reserve(hits.size());
+  for (const auto& [internal, score] : hits) {
+    out.push_back({st.ids[internal], score});
+  }
+  return out;
+}
+
+std::optional<std::vector<float>> VectorIndex::Vector(absl::string_view id) const {
+  absl::ReaderMutexLock lock(&state_->mu);
+  auto it = state_->live_ids.find(id);
+  if (it == state_->live_ids.end()) return std::nullopt;
+  const int dim = state_->options.dim;
+  const float* v = state_->vectors.data() + static_cast<size_t>(it->second) * dim;
+  return std::vector<float>(v, v + dim);
+}
+
+absl::Status VectorIndex::BuildMain() {
+  absl::WriterMutexLock lock(&state_->mu);
+  State& st = *state_;
+  const int dim = st.options.dim;
+  // Renumber live ids densely, in internal-id order so that a rebuild of the
+  // same state is the same input to FAISS.
+  std::vector<std::string> ids;
+  std::vector<float> vectors;
+  AttributeBitmaps attributes;
+  absl::flat_hash_map<std::string, uint32_t> live_ids;
+  ids.reserve(st.live_ids.size());
+  vectors.reserve(st.live_ids.size() * dim);
+  for (uint32_t old_id : st.attributes.live()) {
+    const uint32_t new_id = ids.size();
+    ids.push_back(st.ids[old_id]);
+    const float* v = st.vectors.data() + static_cast<size_t>(old_id) * dim;
+    vectors.insert(vectors.end(), v, v + dim);
+    attributes.Set(new_id, st.attributes.Get(old_id));
+    live_ids[ids.back()] = new_id;
+  }
+  std::unique_ptr<FaissSegment> main;
+  if (!ids.empty()) {
+    absl::StatusOr<std::unique_ptr<FaissSegment>> built = FaissSegment::Build(
+        st.options.factory, dim, vectors.data(), ids.size(),
+        st.options.hnsw_ef_construction, SearchParamsOf(st.options),
+        st.options.build_threads);
+    if (!built.ok()) return built.status();
+    main = *std::move(built);
+  }
+  st.main = std::move(main);
+  st.main_size = ids.size();
+  st.ids = std::move(ids);
+  st.vectors = std::move(vectors);
+  st.attributes = std::move(attributes);
+  st.live_ids = std::move(live_ids);
+  return absl::OkStatus();
+}
+
+absl::Status VectorIndex::SaveSnapshot(const std::filesystem::path& dir,
+                                       const std::string& version) {
+  namespace fs = std::filesystem;
+  // A reader lock: searches go on while the snapshot is written; writers
+  // wait, so the files describe one state.
+  absl::ReaderMutexLock lock(&state_->mu);
+  const State& st = *state_;
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    return absl::AlreadyExistsError(absl::StrCat(dir.string(), " exists"));
+  }
+  const fs::path tmp = dir.string() + ".tmp";
+  fs::remove_all(tmp, ec);
+  if (!fs::create_directories(tmp, ec)) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", tmp.string(), ": ", ec.message()));
+  }
+  std::vector<std::string> names;
+  if (st.main) {
+    if (absl::Status s = st.main->Save(tmp / kMainFile); !s.ok()) return s;
+    if (absl::Status s = SyncPath(tmp / kMainFile); !s.ok()) return s;
+    names.push_back(kMainFile);
+  }
+  const std::string_view vector_bytes(
+      reinterpret_cast<const char*>(st.vectors.data()),
+      st.vectors.size() * sizeof(float));
+  for (const auto& [name, bytes] :
+       {std::pair<std::string, std::string_view>{kVectorsFile, vector_bytes},
+        {kIdsFile, SerializeIds(st.ids)},
+        {kAttributesFile, st.attributes.Serialize()}}) {
+    if (absl::Status s = WriteFileDurably(tmp / name, bytes); !s.ok()) return s;
+    names.push_back(name);
+  }
+  SnapshotManifest manifest;
+  manifest.set_format_version(kSnapshotFormat);
+  manifest.set_version(version);
+  manifest.set_dimension(st.options.dim);
+  manifest.set_metric(kMetric);
+  manifest.set_factory(st.main ? st.main->factory() : st.options.factory);
+  manifest.set_total_ids(st.ids.size());
+  manifest.set_main_size(st.main_size);
+  manifest.set_live(st.live_ids.size());
+  manifest.set_watermark(st.watermark);
+  manifest.set_created_at_ms(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  for (const std::string& name : names) {
+    absl::StatusOr<uint64_t> sum = FileXxh64(tmp / name);
+    if (!sum.ok()) return sum.status();
+    SnapshotFile* file = manifest.add_files();
+    file->set_name(name);
+    file->set_bytes(fs::file_size(tmp / name));
+    file->set_xxh64(*sum);
+  }
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(manifest, &text);
+  if (absl::Status s = WriteFileDurably(tmp / kManifestFile, text); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = SyncPath(tmp); !s.ok()) return s;
+  fs::rename(tmp, dir, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("cannot rename ", tmp.string(),
+                                            ": ", ec.message()));
+  }
+  if (absl::Status s = SyncPath(dir.parent_path()); !s.ok()) return s;
+  state_->version = version;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
+    const std::filesystem::path& dir, const IndexOptions& options) {
+  namespace fs = std::filesystem;
+  absl::StatusOr<std::string> text = ReadWholeFile(dir / kManifestFile);
+  if (!text.ok()) return text.status();
+  SnapshotManifest manifest;
+  if (!google::protobuf::TextFormat::ParseFromString(*text, &manifest)) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot ", dir.string(), ": MANIFEST does not parse"));
+  }
+  const std::string where = absl::StrCat("snapshot ", dir.string(), ": ");
+  if (manifest.format_version() != kSnapshotFormat) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        where, "format ", manifest.format_version(), " is not supported"));
+  }
+  if (manifest.dimension() != options.dim) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, "dimension ", manifest.dimension(),
+                     " does not match the configured ", options.dim));
+  }
+  if (manifest.metric() != kMetric) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, "metric ", manifest.metric(), " is not ", kMetric));
+  }
+  bool has_main = false;
+  for (const SnapshotFile& file : manifest.files()) {
+    std::error_code ec;
+    const uint64_t bytes = fs::file_size(dir / file.name(), ec);
+    if (ec || bytes != file.bytes()) {
+      return absl::DataLossError(absl::StrCat(where, file.name(),
+                                              " is missing or truncated"));
+    }
+    absl::StatusOr<uint64_t> sum = FileXxh64(dir / file.name());
+    if (!sum.ok()) return sum.status();
+    if (*sum != file.xxh64()) {
+      return absl::DataLossError(
+          absl::StrCat(where, file.name(), " fails its checksum"));
+    }
+    has_main |= file.name() == kMainFile;
+  }
+  auto state = std::make_unique<State>();
+  State& st = *state;
+  st.options = options;
+  absl::StatusOr<std::string> vectors = ReadWholeFile(dir / kVectorsFile);
+  absl::StatusOr<std::string> ids = ReadWholeFile(dir / kIdsFile);
+  absl::StatusOr<std::string> attributes = ReadWholeFile(dir / kAttributesFile);
+  for (const auto* read : {&vectors, &ids, &attributes}) {
+    if (!read->ok()) return read->status();
+  }
+  if (!ParseIds(*ids, &st.ids) || st.ids.size() != manifest.total_ids() ||
+      vectors->size() != st.ids.size() * options.dim * sizeof(float) ||
+      !AttributeBitmaps::Deserialize(*attributes, &st.attributes) ||
+      manifest.main_size() > st.ids.size()) {
+    return absl::DataLossError(absl::StrCat(where, "files are inconsistent"));
+  }
+  st.vectors.resize(st.ids.size() * options.dim);
+  std::memcpy(st.vectors.data(), vectors->data(), vectors->size());
+  for (uint32_t internal : st.attributes.live()) {
+    if (internal >= st.ids.size()) {
+      return absl::DataLossError(absl::StrCat(where, "attributes name id ",
+                                              internal, " beyond ids"));
+    }
+    st.live_ids[st.ids[internal]] = internal;
+  }
+  st.main_size = manifest.main_size();
+  if (has_main) {
+    absl::StatusOr<std::unique_ptr<FaissSegment>> main = FaissSegment::Load(
+        dir / kMainFile, manifest.factory(), options.dim, SearchParamsOf(options));
+    if (!main.ok()) return main.status();
+    if ((*main)->size() != static_cast<int64_t>(st.main_size)) {
+      return absl::DataLossError(absl::StrCat(where, "main.faiss holds ",
+                                              (*main)->size(), " vectors, expected ",
+                                              st.main_size));
+    }
+    st.main = *std::move(main);
+  } else if (st.main_size != 0) {
+    return absl::DataLossError(absl::StrCat(where, "main.faiss is missing"));
+  }
+  st.watermark = manifest.watermark();
+  st.version = manifest.version();
+  return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(state)));
+}
+
+IndexStats VectorIndex::Stats() const {
+  absl::ReaderMutexLock lock(&state_->mu);
+  const State& st = *state_;
+  IndexStats stats;
+  stats.live = st.live_ids.size();
+  stats.main = st.main_size == 0 ? 0 : st.attributes.LiveCountIn(0, st.main_size);
+  stats.growing = stats.live - stats.main;
+  stats.factory = st.main ? st.main->factory() : st.options.factory;
+  stats.dim = st.options.dim;
+  stats.watermark = st.watermark;
+  stats.version = st.version;
+  return stats;
+}
+
+}  // namespace zhongcao::index

@@ -1,0 +1,131 @@
+// The item-embedding index: approximate nearest-neighbour search by inner
+// product over string ids, with attribute filters applied inside the search.
+//
+// It holds a main segment (a FAISS index built from a factory string, never
+// modified once built) and a growing segment of vectors added since, searched
+// exactly. Upserts and deletes are visible to the next search; a removed id
+// never comes back. Knows nothing of gRPC or RocksDB.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace zhongcao::index {
+
+// Searchable attributes of one vector. The index does not interpret `kind`
+// beyond using it as a small integer filter key.
+struct ItemAttributes {
+  uint8_t kind = 0;                  // < kMaxKinds
+  std::vector<std::string> regions;  // empty: shown everywhere
+  bool available = true;             // false: out of stock or taken down
+};
+
+inline constexpr int kMaxKinds = 8;
+
+// Restricts a search; every field defaults to "no restriction".
+struct SearchFilter {
+  uint32_t kind_mask = 0xFF;  // bit (1 << kind) set: kind allowed
+  std::string region;         // empty: any region
+  bool available_only = false;
+  std::vector<std::string> exclude_ids;  // e.g. items the user has seen
+};
+
+struct Hit {
+  std::string id;
+  float score = 0;  // inner product with the query
+};
+
+struct IndexOptions {
+  int dim = 64;
+  // FAISS index_factory string for the main segment, e.g. "HNSW32,Flat",
+  // "IVF1024,Flat", "Flat". The metric is always inner product.
+  std::string factory = "HNSW32,Flat";
+  int hnsw_ef_construction = 80;
+  int hnsw_ef_search = 96;
+  int ivf_nprobe = 32;
+  // A filtered search whose allowed set in the main segment is at most this
+  // large is answered exactly: graph search with a selective filter returns
+  // fewer than k hits (STACK.md), and exact search over a few thousand
+  // vectors is cheaper than a graph walk anyway.
+  int exact_search_max_candidates = 20000;
+  int build_threads = 0;  // 0: all cores
+};
+
+struct IndexStats {
+  int64_t live = 0;     // searchable vectors
+  int64_t main = 0;     // live vectors in the main segment
+  int64_t growing = 0;  // live vectors in the growing segment
+  std::string factory;
+  int dim = 0;
+  uint64_t watermark = 0;
+  std::string version;  // snapshot version this state came from or was saved as
+};
+
+// One change to apply. A change with no vector removes the id.
+struct IndexChange {
+  std::string id;
+  std::vector<float> vector;  // empty: remove
+  ItemAttributes attributes;
+};
+
+class VectorIndex {
+ public:
+  // Creates an empty index. Fails if the factory string is not one FAISS can
+  // build with inner product, or the dimension is not positive.
+  static absl::StatusOr<std::unique_ptr<VectorIndex>> Create(
+      const IndexOptions& options);
+
+  // Loads the snapshot at `dir` (written by SaveSnapshot). Fails, leaving
+  // nothing behind, when a file is missing or its checksum, the dimension or
+  // the metric does not match.
+  static absl::StatusOr<std::unique_ptr<VectorIndex>> LoadSnapshot(
+      const std::filesystem::path& dir, const IndexOptions& options);
+
+  ~VectorIndex();
+  VectorIndex(const VectorIndex&) = delete;
+  VectorIndex& operator=(const VectorIndex&) = delete;
+
+  // Applies changes in order, all or none: fails without effect if a vector
+  // has the wrong dimension or a non-finite value. `watermark` is the
+  // caller's sequence number for the batch; snapshots record it.
+  absl::Status Apply(std::span<const IndexChange> changes, uint64_t watermark);
+
+  // The k best live vectors passing `filter`, best first. Returns fewer than
+  // k only when fewer than k vectors pass the filter. Safe to call
+  // concurrently with itself and with Apply.
+  absl::StatusOr<std::vector<Hit>> Search(std::span<const float> query, int k,
+                                          const SearchFilter& filter) const;
+
+  // The stored vector of a live id, if any.
+  std::optional<std::vector<float>> Vector(absl::string_view id) const;
+
+  // Folds every live vector into a new main segment built with the factory
+  // string, and empties the growing segment. Searches wait while it runs.
+  absl::Status BuildMain();
+
+  // Writes the whole state to `dir` (which must not exist) with a manifest
+  // of checksums, atomically: a crash leaves either no `dir` or a complete
+  // one. `version` names the snapshot.
+  absl::Status SaveSnapshot(const std::filesystem::path& dir,
+                            const std::string& version);
+
+  IndexStats Stats() const;
+  int dim() const;
+
+ private:
+  struct State;
+  explicit VectorIndex(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace zhongcao::index

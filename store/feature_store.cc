@@ -1,0 +1,512 @@
+#include "store/feature_store.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+#include "store/keys.h"
+#include "store/merge_operators.h"
+
+namespace zhongcao::store {
+namespace {
+
+// Column families, in the order of kFamilyNames.
+enum Family {
+  kMeta = 0,
+  kItems,
+  kUsers,
+  kCreators,
+  kCounters,
+  kHistories,
+  kItemsByTime,
+  kItemsByCreator,
+  kChangeLog,
+  kFamilyCount
+};
+const char* const kFamilyNames[kFamilyCount] = {
+    rocksdb::kDefaultColumnFamilyName.c_str(),
+    "items",
+    "users",
+    "creators",
+    "counters",
+    "histories",
+    "items_by_time",
+    "items_by_creator",
+    "change_log"};
+
+constexpr char kCountsKey[] = "counts";
+constexpr char kLastSequenceKey[] = "last_sequence";
+
+absl::Status ToStatus(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(message);
+  if (s.IsCorruption()) return absl::DataLossError(message);
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) {
+    return absl::UnavailableError(message);
+  }
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
+  return absl::InternalError(message);
+}
+
+template <typename Message>
+absl::StatusOr<Message> Parse(const rocksdb::Slice& bytes, absl::string_view what) {
+  Message message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("unparseable ", what));
+  }
+  return message;
+}
+
+void AddEventToCounters(const v1::Event& event, ItemCounters* c) {
+  switch (event.type()) {
+    case v1::EVENT_TYPE_IMPRESSION: c->set_impressions(c->impressions() + 1); break;
+    case v1::EVENT_TYPE_CLICK: c->set_clicks(c->clicks() + 1); break;
+    case v1::EVENT_TYPE_DWELL:
+      c->set_dwells(c->dwells() + 1);
+      c->set_dwell_ms(c->dwell_ms() + static_cast<uint64_t>(std::max<int64_t>(0, event.dwell_ms())));
+      break;
+    case v1::EVENT_TYPE_LIKE: c->set_likes(c->likes() + 1); break;
+    case v1::EVENT_TYPE_SAVE: c->set_saves(c->saves() + 1); break;
+    case v1::EVENT_TYPE_SHARE: c->set_shares(c->shares() + 1); break;
+    case v1::EVENT_TYPE_COMMENT: c->set_comments(c->comments() + 1); break;
+    case v1::EVENT_TYPE_FOLLOW: c->set_follows(c->follows() + 1); break;
+    case v1::EVENT_TYPE_ADD_TO_CART: c->set_add_to_carts(c->add_to_carts() + 1); break;
+    case v1::EVENT_TYPE_PURCHASE: c->set_purchases(c->purchases() + 1); break;
+    default: break;
+  }
+  c->set_last_event_ms(std::max(c->last_event_ms(), event.timestamp_ms()));
+}
+
+}  // namespace
+
+struct FeatureStore::Handles {
+  rocksdb::DB* db = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> families;
+  rocksdb::ColumnFamilyHandle* operator[](int i) const { return families[i]; }
+  ~Handles() {
+    for (rocksdb::ColumnFamilyHandle* h : families) db->DestroyColumnFamilyHandle(h);
+  }
+};
+
+FeatureStore::FeatureStore(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
+                           std::unique_ptr<Handles> handles)
+    : options_(std::move(options)), db_(std::move(db)), handles_(std::move(handles)) {}
+
+FeatureStore::~FeatureStore() {
+  handles_.reset();  // column family handles go before the DB
+  db_.reset();
+}
+
+absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
+    const StoreOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < kFamilyCount; ++i) {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    cf.compression = rocksdb::kLZ4Compression;
+    if (i == kCounters) cf.merge_operator = NewCountersMergeOperator();
+    if (i == kHistories) cf.merge_operator = NewHistoryMergeOperator(options.history_limit);
+    descriptors.emplace_back(kFamilyNames[i], cf);
+  }
+  auto handles = std::make_unique<Handles>();
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir.string(),
+                                        descriptors, &handles->families, &raw);
+  if (!s.ok()) return ToStatus(s, absl::StrCat("opening ", options.dir.string()));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  handles->db = raw;
+  std::unique_ptr<FeatureStore> store(
+      new FeatureStore(options, std::move(db), std::move(handles)));
+  absl::StatusOr<std::optional<std::string>> counts = store->GetMeta(kCountsKey);
+  absl::StatusOr<std::optional<std::string>> last = store->GetMeta(kLastSequenceKey);
+  if (!counts.ok()) return counts.status();
+  if (!last.ok()) return last.status();
+  absl::MutexLock lock(&store->write_mu_);
+  if (counts->has_value() && !store->counts_.ParseFromString(**counts)) {
+    return absl::DataLossError("unparseable row counts");
+  }
+  if (last->has_value()) store->last_sequence_ = DecodeUint64(**last);
+  return store;
+}
+
+absl::StatusOr<ItemWriteResult> FeatureStore::UpsertItems(
+    std::span<const v1::Item> items) {
+  return WriteItemChanges(items, {});
+}
+
+absl::StatusOr<ItemWriteResult> FeatureStore::DeleteItems(
+    std::span<const std::string> ids) {
+  return WriteItemChanges({}, ids);
+}
+
+absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
+    std::span<const v1::Item> upserts, std::span<const std::string> deletes) {
+  absl::MutexLock lock(&write_mu_);
+  std::vector<std::string> ids;
+  for (const v1::Item& item : upserts) ids.push_back(item.id());
+  ids.insert(ids.end(), deletes.begin(), deletes.end());
+  absl::StatusOr<std::vector<ItemRecord>> old = ReadItems(ids);
+  if (!old.ok()) return old.status();
+  // The state each id has as the batch is applied, so an id twice in one
+  // batch sees its own earlier change.
+  absl::flat_hash_map<std::string, std::optional<v1::Item>> current;
+  for (size_t i = 0; i < ids.size(); ++i) current.try_emplace(ids[i], (*old)[i].item);
+
+  rocksdb::WriteBatch batch;
+  Counts counts = counts_;
+  uint64_t sequence = last_sequence_;
+  ItemWriteResult result;
+  auto remove_secondary = [&](const v1::Item& item) {
+    batch.Delete(handles_->families[kItemsByTime],
+                 ItemByTimeKey(item.created_at_ms(), item.id()));
+    if (!item.creator_id().empty()) {
+      batch.Delete(handles_->families[kItemsByCreator],
+                   ItemByCreatorKey(item.creator_id(), item.created_at_ms(), item.id()));
+    }
+  };
+  auto log_change = [&](const std::string& id, bool deleted) {
+    ItemChange change;
+    change.set_item_id(id);
+    change.set_deleted(deleted);
+    batch.Put(handles_->families[kChangeLog], EncodeUint64(++sequence),
+              change.SerializeAsString());
+  };
+  for (const v1::Item& item : upserts) {
+    std::optional<v1::Item>& was = current[item.id()];
+    if (was.has_value()) {
+      remove_secondary(*was);
+    } else {
+      counts.set_items(counts.items() + 1);
+    }
+    batch.Put(handles_->families[kItems], item.id(), item.SerializeAsString());
+    batch.Put(handles_->families[kItemsByTime],
+              ItemByTimeKey(item.created_at_ms(), item.id()), "");
+    if (!item.creator_id().empty()) {
+      batch.Put(handles_->families[kItemsByCreator],
+                ItemByCreatorKey(item.creator_id(), item.created_at_ms(), item.id()), "");
+    }
+    log_change(item.id(), false);
+    was = item;
+    ++result.changed;
+  }
+  for (const std::string& id : deletes) {
+    std::optional<v1::Item>& was = current[id];
+    if (!was.has_value()) continue;
+    remove_secondary(*was);
+    batch.Delete(handles_->families[kItems], id);
+    batch.Delete(handles_->families[kCounters], id);
+    log_change(id, true);
+    was.reset();
+    counts.set_items(counts.items() - 1);
+    ++result.changed;
+  }
+  if (sequence == last_sequence_) {
+    result.sequence = sequence;
+    return result;  // nothing to write
+  }
+  batch.Put(handles_->families[kMeta], kCountsKey, counts.SerializeAsString());
+  batch.Put(handles_->families[kMeta], kLastSequenceKey, EncodeUint64(sequence));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync_writes;
+  if (absl::Status s = ToStatus(db_->Write(write_options, &batch), "writing items");
+      !s.ok()) {
+    return s;
+  }
+  counts_ = counts;
+  last_sequence_ = sequence;
+  result.sequence = sequence;
+  return result;
+}
+
+template <typename Message>
+absl::Status FeatureStore::UpsertRows(std::span<const Message> rows,
+                                      int family, void (*count_new)(Counts*)) {
+  absl::MutexLock lock(&write_mu_);
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(rows.size());
+  for (const Message& row : rows) keys.emplace_back(row.id());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[family], keys.size(),
+                keys.data(), values.data(), statuses.data());
+  Counts counts = counts_;
+  absl::flat_hash_map<std::string, bool> exists;
+  rocksdb::WriteBatch batch;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
+      return ToStatus(statuses[i], "reading rows");
+    }
+    auto [it, first] = exists.try_emplace(rows[i].id(), statuses[i].ok());
+    if (!it->second) count_new(&counts);
+    it->second = true;
+    batch.Put(handles_->families[family], rows[i].id(), rows[i].SerializeAsString());
+  }
+  batch.Put(handles_->families[kMeta], kCountsKey, counts.SerializeAsString());
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync_writes;
+  if (absl::Status s = ToStatus(db_->Write(write_options, &batch), "writing rows");
+      !s.ok()) {
+    return s;
+  }
+  counts_ = counts;
+  return absl::OkStatus();
+}
+
+absl::Status FeatureStore::UpsertUsers(std::span<const v1::User> users) {
+  return UpsertRows(users, kUsers, [](Counts* c) { c->set_users(c->users() + 1); });
+}
+
+absl::Status FeatureStore::UpsertCreators(std::span<const v1::Creator> creators) {
+  return UpsertRows(creators, kCreators,
+                    [](Counts* c) { c->set_creators(c->creators() + 1); });
+}
+
+absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
+  // One merge operand per item and per user, however many events they have.
+  absl::flat_hash_map<std::string, ItemCounters> counters;
+  absl::flat_hash_map<std::string, UserHistory> histories;
+  std::vector<std::string> user_order;
+  for (const v1::Event& event : events) {
+    AddEventToCounters(event, &counters[event.item_id()]);
+    auto [it, inserted] = histories.try_emplace(event.user_id());
+    if (inserted) user_order.push_back(event.user_id());
+    RecentEvent* recent = it->second.add_events();
+    recent->set_item_id(event.item_id());
+    recent->set_type(event.type());
+    recent->set_timestamp_ms(event.timestamp_ms());
+  }
+  rocksdb::WriteBatch batch;
+  for (const auto& [item_id, delta] : counters) {
+    batch.Merge(handles_->families[kCounters], item_id, delta.SerializeAsString());
+  }
+  for (const std::string& user_id : user_order) {
+    batch.Merge(handles_->families[kHistories], user_id,
+                histories[user_id].SerializeAsString());
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync_writes;
+  return ToStatus(db_->Write(write_options, &batch), "recording events");
+}
+
+absl::StatusOr<UserRecord> FeatureStore::ReadUser(absl::string_view user_id) const {
+  const rocksdb::Slice key(user_id.data(), user_id.size());
+  rocksdb::ColumnFamilyHandle* families[2] = {handles_->families[kUsers],
+                                              handles_->families[kHistories]};
+  rocksdb::Slice keys[2] = {key, key};
+  rocksdb::PinnableSlice values[2];
+  rocksdb::Status statuses[2];
+  db_->MultiGet(rocksdb::ReadOptions(), 2, families, keys, values, statuses);
+  UserRecord record;
+  for (int i = 0; i < 2; ++i) {
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
+      return ToStatus(statuses[i], "reading user");
+    }
+  }
+  if (statuses[0].ok()) {
+    absl::StatusOr<v1::User> user = Parse<v1::User>(values[0], "user");
+    if (!user.ok()) return user.status();
+    record.user = *std::move(user);
+  }
+  if (statuses[1].ok()) {
+    absl::StatusOr<UserHistory> history = Parse<UserHistory>(values[1], "history");
+    if (!history.ok()) return history.status();
+    record.history = *std::move(history);
+  }
+  return record;
+}
+
+absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
+    std::span<const std::string> ids) const {
+  const size_t n = ids.size();
+  std::vector<rocksdb::ColumnFamilyHandle*> families(2 * n);
+  std::vector<rocksdb::Slice> keys(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    families[i] = handles_->families[kItems];
+    families[n + i] = handles_->families[kCounters];
+    keys[i] = keys[n + i] = rocksdb::Slice(ids[i]);
+  }
+  std::vector<rocksdb::PinnableSlice> values(2 * n);
+  std::vector<rocksdb::Status> statuses(2 * n);
+  db_->MultiGet(rocksdb::ReadOptions(), 2 * n, families.data(), keys.data(),
+                values.data(), statuses.data());
+  std::vector<ItemRecord> records(n);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j : {i, n + i}) {
+      if (!statuses[j].ok() && !statuses[j].IsNotFound()) {
+        return ToStatus(statuses[j], "reading items");
+      }
+    }
+    if (statuses[i].ok()) {
+      absl::StatusOr<v1::Item> item = Parse<v1::Item>(values[i], "item");
+      if (!item.ok()) return item.status();
+      records[i].item = *std::move(item);
+    }
+    if (statuses[n + i].ok()) {
+      absl::StatusOr<ItemCounters> c = Parse<ItemCounters>(values[n + i], "counters");
+      if (!c.ok()) return c.status();
+      records[i].counters = *std::move(c);
+    }
+  }
+  return records;
+}
+
+absl::StatusOr<std::vector<v1::Creator>> FeatureStore::ReadCreators(
+    std::span<const std::string> ids) const {
+  std::vector<rocksdb::Slice> keys(ids.begin(), ids.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kCreators], keys.size(),
+                keys.data(), values.data(), statuses.data());
+  std::vector<v1::Creator> creators;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return ToStatus(statuses[i], "reading creators");
+    absl::StatusOr<v1::Creator> creator = Parse<v1::Creator>(values[i], "creator");
+    if (!creator.ok()) return creator.status();
+    creators.push_back(*std::move(creator));
+  }
+  return creators;
+}
+
+absl::StatusOr<std::vector<size_t>> FeatureStore::MissingItems(
+    std::span<const std::string> ids) const {
+  std::vector<rocksdb::Slice> keys(ids.begin(), ids.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kItems], keys.size(),
+                keys.data(), values.data(), statuses.data());
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      missing.push_back(i);
+    } else if (!statuses[i].ok()) {
+      return ToStatus(statuses[i], "reading items");
+    }
+  }
+  return missing;
+}
+
+absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItems(int limit) const {
+  std::vector<TimedItemId> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kItemsByTime]));
+  for (it->SeekToFirst(); it->Valid() && static_cast<int>(out.size()) < limit;
+       it->Next()) {
+    TimedId id = DecodeTimedId(absl::string_view(it->key().data(), it->key().size()), 0);
+    out.push_back({std::move(id.item_id), id.created_at_ms});
+  }
+  if (absl::Status s = ToStatus(it->status(), "scanning newest items"); !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItemsOfCreator(
+    absl::string_view creator_id, int64_t since_ms, int limit) const {
+  const std::string prefix = CreatorPrefix(creator_id);
+  std::vector<TimedItemId> out;
+  rocksdb::ReadOptions read_options;
+  const std::string upper = absl::StrCat(creator_id, absl::string_view("\1", 1));
+  rocksdb::Slice upper_bound(upper);
+  read_options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read_options, handles_->families[kItemsByCreator]));
+  for (it->Seek(prefix); it->Valid() && static_cast<int>(out.size()) < limit;
+       it->Next()) {
+    TimedId id = DecodeTimedId(absl::string_view(it->key().data(), it->key().size()),
+                               prefix.size());
+    if (id.created_at_ms < since_ms) break;  // newest first: the rest are older
+    out.push_back({std::move(id.item_id), id.created_at_ms});
+  }
+  if (absl::Status s = ToStatus(it->status(), "scanning creator items"); !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+absl::Status FeatureStore::ForEachItem(
+    const std::function<absl::Status(const v1::Item&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kItems]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::StatusOr<v1::Item> item = Parse<v1::Item>(it->value(), "item");
+    if (!item.ok()) return item.status();
+    if (absl::Status s = fn(*item); !s.ok()) return s;
+  }
+  return ToStatus(it->status(), "scanning items");
+}
+
+absl::StatusOr<std::vector<std::string>> FeatureStore::ItemsChangedAfter(
+    uint64_t after) const {
+  std::vector<std::string> order;
+  absl::flat_hash_map<std::string, size_t> last_position;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kChangeLog]));
+  for (it->Seek(EncodeUint64(after + 1)); it->Valid(); it->Next()) {
+    absl::StatusOr<ItemChange> change = Parse<ItemChange>(it->value(), "change");
+    if (!change.ok()) return change.status();
+    last_position[change->item_id()] = order.size();
+    order.push_back(change->item_id());
+  }
+  if (absl::Status s = ToStatus(it->status(), "scanning change log"); !s.ok()) {
+    return s;
+  }
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (last_position[order[i]] == i) ids.push_back(order[i]);
+  }
+  return ids;
+}
+
+absl::Status FeatureStore::TrimChangesThrough(uint64_t through) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync_writes;
+  return ToStatus(db_->DeleteRange(write_options, handles_->families[kChangeLog],
+                                   EncodeUint64(0), EncodeUint64(through + 1)),
+                  "trimming change log");
+}
+
+uint64_t FeatureStore::LastSequence() const {
+  absl::MutexLock lock(&write_mu_);
+  return last_sequence_;
+}
+
+absl::StatusOr<std::optional<std::string>> FeatureStore::GetMeta(
+    absl::string_view key) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_->families[kMeta],
+                               rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return ToStatus(s, "reading meta");
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status FeatureStore::PutMeta(absl::string_view key, absl::string_view value) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  return ToStatus(db_->Put(write_options, handles_->families[kMeta],
+                           rocksdb::Slice(key.data(), key.size()),
+                           rocksdb::Slice(value.data(), value.size())),
+                  "writing meta");
+}
+
+Counts FeatureStore::counts() const {
+  absl::MutexLock lock(&write_mu_);
+  return counts_;
+}
+
+}  // namespace zhongcao::store

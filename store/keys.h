@@ -1,0 +1,30 @@
+// Key layouts of the feature store's secondary column families. Ids never
+// contain '\0' (request validation refuses control characters), so '\0'
+// separates an id from what follows it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace zhongcao::store {
+
+// Big-endian, so byte order is numeric order.
+std::string EncodeUint64(uint64_t value);
+uint64_t DecodeUint64(absl::string_view bytes);
+
+// Newest first: the time is stored inverted.
+std::string ItemByTimeKey(int64_t created_at_ms, absl::string_view item_id);
+// Every key of one creator starts with this.
+std::string CreatorPrefix(absl::string_view creator_id);
+std::string ItemByCreatorKey(absl::string_view creator_id,
+                             int64_t created_at_ms, absl::string_view item_id);
+// The item id and creation time at the end of either key.
+struct TimedId {
+  int64_t created_at_ms;
+  std::string item_id;
+};
+TimedId DecodeTimedId(absl::string_view key, size_t prefix_size);
+
+}  // namespace zhongcao::store

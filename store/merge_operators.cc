@@ -1,0 +1,84 @@
+#include "store/merge_operators.h"
+
+#include <algorithm>
+#include <string>
+
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "store/records.pb.h"
+
+namespace zhongcao::store {
+namespace {
+
+class CountersMergeOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    ItemCounters sum;
+    ItemCounters delta;
+    if (existing != nullptr &&
+        !sum.ParseFromArray(existing->data(), static_cast<int>(existing->size()))) {
+      return false;
+    }
+    if (!delta.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return false;
+    }
+    // Every uint64 field is a count; reflection keeps this correct when a
+    // counter is added to the message.
+    const auto* descriptor = ItemCounters::descriptor();
+    const auto* reflection = ItemCounters::GetReflection();
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      const auto* field = descriptor->field(i);
+      if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_UINT64) {
+        reflection->SetUInt64(&sum, field,
+                              reflection->GetUInt64(sum, field) +
+                                  reflection->GetUInt64(delta, field));
+      }
+    }
+    sum.set_last_event_ms(std::max(sum.last_event_ms(), delta.last_event_ms()));
+    return sum.SerializeToString(new_value);
+  }
+  const char* Name() const override { return "zhongcao.ItemCounters.sum"; }
+};
+
+class HistoryMergeOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  explicit HistoryMergeOperator(int limit) : limit_(limit) {}
+
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    UserHistory history;
+    UserHistory newer;
+    if (existing != nullptr &&
+        !history.ParseFromArray(existing->data(), static_cast<int>(existing->size()))) {
+      return false;
+    }
+    if (!newer.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return false;
+    }
+    for (RecentEvent& event : *newer.mutable_events()) {
+      *history.add_events() = std::move(event);
+    }
+    const int excess = history.events_size() - limit_;
+    if (excess > 0) history.mutable_events()->DeleteSubrange(0, excess);
+    return history.SerializeToString(new_value);
+  }
+  const char* Name() const override { return "zhongcao.UserHistory.append"; }
+
+ private:
+  int limit_;
+};
+
+}  // namespace
+
+std::shared_ptr<rocksdb::MergeOperator> NewCountersMergeOperator() {
+  return std::make_shared<CountersMergeOperator>();
+}
+
+std::shared_ptr<rocksdb::MergeOperator> NewHistoryMergeOperator(int limit) {
+  return std::make_shared<HistoryMergeOperator>(limit);
+}
+
+}  // namespace zhongcao::store

@@ -1,0 +1,17 @@
+// RocksDB merge operators that let events update counters and histories
+// without a read-modify-write, so concurrent writers never lose an update.
+#pragma once
+
+#include <memory>
+
+#include "rocksdb/merge_operator.h"
+
+namespace zhongcao::store {
+
+// Sums two ItemCounters field by field (last_event_ms: maximum).
+std::shared_ptr<rocksdb::MergeOperator> NewCountersMergeOperator();
+
+// Appends one UserHistory to another and keeps the newest `limit` events.
+std::shared_ptr<rocksdb::MergeOperator> NewHistoryMergeOperator(int limit);
+
+}  // namespace zhongcao::store
