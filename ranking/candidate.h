@@ -1,0 +1,31 @@
+// A feed candidate as it moves through the pipeline: found by sources,
+// hydrated with features, scored, and explained.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/feature_store.h"
+#include "zhongcao/v1/types.pb.h"
+
+namespace zhongcao::ranking {
+
+struct Candidate {
+  std::string item_id;
+  std::vector<std::string> sources;  // names of the sources that found it
+  // Inner product with the query vector, when a vector source found it.
+  std::optional<float> retrieval_similarity;
+
+  // Filled by the hydrator; `item` stays empty for an id no longer stored.
+  std::optional<v1::Item> item;
+  store::ItemCounters counters;
+  const v1::Creator* creator = nullptr;
+
+  // Filled by the scorer: the score and its parts by feature name.
+  float score = 0;
+  std::vector<std::pair<std::string, float>> contributions;
+};
+
+}  // namespace zhongcao::ranking

@@ -1,0 +1,25 @@
+// Hydration: one batched read of items and counters for all candidates, and
+// one of their creators. Never a read per candidate.
+#pragma once
+
+#include <vector>
+
+#include "absl/status/status.h"
+#include "ranking/candidate.h"
+#include "ranking/feed_context.h"
+#include "store/feature_store.h"
+
+namespace zhongcao::ranking {
+
+class FeatureHydrator {
+ public:
+  explicit FeatureHydrator(const store::FeatureStore& store) : store_(store) {}
+  // Fills item, counters and creator of every candidate; creators land in
+  // context->creators, which must outlive the candidates.
+  absl::Status Hydrate(FeedContext* context, std::vector<Candidate>* candidates) const;
+
+ private:
+  const store::FeatureStore& store_;
+};
+
+}  // namespace zhongcao::ranking

@@ -1,0 +1,21 @@
+// zhongcao.v1.AdminService over gRPC: what the node holds and serves.
+#pragma once
+
+#include "service/node.h"
+#include "zhongcao/v1/admin.grpc.pb.h"
+
+namespace zhongcao::service {
+
+class AdminService final : public v1::AdminService::CallbackService {
+ public:
+  explicit AdminService(const Node& node) : node_(node) {}
+
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
+                                      const v1::GetStatusRequest* request,
+                                      v1::GetStatusResponse* response) override;
+
+ private:
+  const Node& node_;
+};
+
+}  // namespace zhongcao::service

@@ -1,0 +1,96 @@
+// zhongcao_server: serves one data directory over gRPC until SIGINT or
+// SIGTERM, then stops accepting calls, finishes those in flight and saves an
+// index snapshot so the next start loads instead of replaying.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "service/node.h"
+#include "service/server.h"
+
+ABSL_FLAG(std::string, data_dir, "./data", "Data directory (feature store and index)");
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on");
+ABSL_FLAG(int, dim, 64, "Embedding dimension; fixed per data directory");
+ABSL_FLAG(std::string, index_factory, "HNSW32,Flat",
+          "FAISS index_factory string for the main index segment (inner product)");
+ABSL_FLAG(int, hnsw_ef_search, 96, "HNSW search breadth");
+ABSL_FLAG(int, hnsw_ef_construction, 80, "HNSW build breadth");
+ABSL_FLAG(int, ivf_nprobe, 32, "IVF lists probed per search");
+ABSL_FLAG(int, history_limit, 1000, "Events kept per user");
+ABSL_FLAG(float, weight_similarity, 1.0f, "Score weight of user-item similarity");
+ABSL_FLAG(float, weight_engagement, 0.3f, "Score weight of engagement");
+ABSL_FLAG(float, weight_freshness, 0.2f, "Score weight of freshness");
+ABSL_FLAG(float, weight_following, 0.3f, "Score weight of a followed creator");
+ABSL_FLAG(bool, build_index_on_start, true,
+          "Fold vectors added since the last build into the main segment at start");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves zhongcao.v1 over gRPC from one data directory. "
+      "Settings may also come from a file: --flagfile=zhongcao.flags");
+  // Block the stop signals before any thread starts, so that only sigwait
+  // below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  absl::ParseCommandLine(argc, argv);
+
+  zhongcao::service::NodeOptions node_options;
+  node_options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  node_options.index.dim = absl::GetFlag(FLAGS_dim);
+  node_options.index.factory = absl::GetFlag(FLAGS_index_factory);
+  node_options.index.hnsw_ef_search = absl::GetFlag(FLAGS_hnsw_ef_search);
+  node_options.index.hnsw_ef_construction = absl::GetFlag(FLAGS_hnsw_ef_construction);
+  node_options.index.ivf_nprobe = absl::GetFlag(FLAGS_ivf_nprobe);
+  node_options.history_limit = absl::GetFlag(FLAGS_history_limit);
+  auto node = zhongcao::service::Node::Open(node_options);
+  if (!node.ok()) {
+    std::fprintf(stderr, "zhongcao: %s\n", node.status().ToString().c_str());
+    return 1;
+  }
+  if (absl::GetFlag(FLAGS_build_index_on_start) && (*node)->index().Stats().growing > 0) {
+    if (auto s = (*node)->BuildIndex(); !s.ok()) {
+      std::fprintf(stderr, "zhongcao: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
+
+  zhongcao::service::ServerOptions server_options;
+  server_options.address = absl::GetFlag(FLAGS_listen);
+  server_options.ranking.weights.similarity = absl::GetFlag(FLAGS_weight_similarity);
+  server_options.ranking.weights.engagement = absl::GetFlag(FLAGS_weight_engagement);
+  server_options.ranking.weights.freshness = absl::GetFlag(FLAGS_weight_freshness);
+  server_options.ranking.weights.following = absl::GetFlag(FLAGS_weight_following);
+  auto server = zhongcao::service::ZhongcaoServer::Start(**node, server_options);
+  if (!server.ok()) {
+    std::fprintf(stderr, "zhongcao: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  const auto stats = (*node)->index().Stats();
+  const auto counts = (*node)->store().counts();
+  std::fprintf(stderr,
+               "zhongcao: serving %s on port %d (%lld items, %lld users, %lld vectors, "
+               "index %s)\n",
+               node_options.data_dir.c_str(), (*server)->port(),
+               static_cast<long long>(counts.items()),
+               static_cast<long long>(counts.users()),
+               static_cast<long long>(stats.live), stats.factory.c_str());
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::fprintf(stderr, "zhongcao: signal %d, shutting down\n", signal_number);
+  (*server)->Shutdown();
+  if (auto s = (*node)->SaveSnapshot(); !s.ok()) {
+    std::fprintf(stderr, "zhongcao: snapshot on shutdown failed: %s\n",
+                 s.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,38 @@
+// zhongcao.v1.RecommendService over gRPC: validates requests, asks the
+// Recommender, and maps errors to status codes. Ranks nothing itself.
+#pragma once
+
+#include "ranking/recommender.h"
+#include "service/validation.h"
+#include "zhongcao/v1/recommend.grpc.pb.h"
+
+namespace zhongcao::service {
+
+class RecommendService final : public v1::RecommendService::CallbackService {
+ public:
+  RecommendService(const ranking::Recommender& recommender, Limits limits)
+      : recommender_(recommender), limits_(limits) {}
+
+  grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
+                                    const v1::GetFeedRequest* request,
+                                    v1::GetFeedResponse* response) override;
+  grpc::ServerUnaryReactor* RankProducts(grpc::CallbackServerContext* context,
+                                         const v1::RankProductsRequest* request,
+                                         v1::RankProductsResponse* response) override;
+  grpc::ServerUnaryReactor* GetRelated(grpc::CallbackServerContext* context,
+                                       const v1::GetRelatedRequest* request,
+                                       v1::GetRelatedResponse* response) override;
+
+ private:
+  const ranking::Recommender& recommender_;
+  Limits limits_;
+};
+
+// Request checks, exposed for unit tests.
+absl::Status ValidateGetFeed(const v1::GetFeedRequest& request, const Limits& limits);
+absl::Status ValidateRankProducts(const v1::RankProductsRequest& request,
+                                  const Limits& limits);
+absl::Status ValidateGetRelated(const v1::GetRelatedRequest& request,
+                                const Limits& limits);
+
+}  // namespace zhongcao::service

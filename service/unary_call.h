@@ -1,0 +1,29 @@
+// Finishes a callback-API unary call from a validation result and the
+// logic's absl::StatusOr answer.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/server_callback.h"
+#include "service/status_conversion.h"
+
+namespace zhongcao::service {
+
+// Runs `call` (returning absl::StatusOr<Response>) when `valid` is OK, and
+// finishes the call with its response or error.
+template <typename Response, typename Call>
+grpc::ServerUnaryReactor* AnswerUnary(grpc::CallbackServerContext* context,
+                                      Response* response, const absl::Status& valid,
+                                      Call call) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
+  absl::StatusOr<Response> result = call();
+  if (result.ok()) *response = *std::move(result);
+  reactor->Finish(ToGrpcStatus(result.status()));
+  return reactor;
+}
+
+}  // namespace zhongcao::service
