@@ -139,8 +139,7 @@ std::string AttributeBitmaps::Serialize() const {
   return out;
 }
 
-bool AttributeBitmaps::Deserialize(const std::string& bytes,
-                                   AttributeBitmaps* out) {
+bool AttributeBitmaps::Deserialize(const std::string& bytes, AttributeBitmaps* out) {
   AttributeBitmaps result;
   Reader reader(bytes);
   if (!reader.Bitmap(&result.live_) || !reader.Bitmap(&result.available_) ||

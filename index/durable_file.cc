@@ -22,8 +22,7 @@ absl::Status ErrnoError(absl::string_view what, const std::filesystem::path& p) 
 
 }  // namespace
 
-absl::Status WriteFileDurably(const std::filesystem::path& path,
-                              std::string_view bytes) {
+absl::Status WriteFileDurably(const std::filesystem::path& path, std::string_view bytes) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return ErrnoError("cannot create", path);
   size_t written = 0;

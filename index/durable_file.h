@@ -13,8 +13,7 @@
 namespace zhongcao::index {
 
 // Writes `bytes` to `path` and fsyncs it.
-absl::Status WriteFileDurably(const std::filesystem::path& path,
-                              std::string_view bytes);
+absl::Status WriteFileDurably(const std::filesystem::path& path, std::string_view bytes);
 // Fsyncs an already written file or a directory.
 absl::Status SyncPath(const std::filesystem::path& path);
 absl::StatusOr<std::string> ReadWholeFile(const std::filesystem::path& path);

@@ -7,8 +7,7 @@
 namespace zhongcao::index {
 namespace {
 
-bool Better(const std::pair<uint32_t, float>& a,
-            const std::pair<uint32_t, float>& b) {
+bool Better(const std::pair<uint32_t, float>& a, const std::pair<uint32_t, float>& b) {
   if (a.second != b.second) return a.second > b.second;
   return a.first < b.first;
 }
@@ -17,9 +16,8 @@ bool Better(const std::pair<uint32_t, float>& a,
 
 std::vector<std::pair<uint32_t, float>> ExactTopK(std::span<const float> query,
                                                   const float* vectors, int dim,
-                                                  const Roaring& allowed,
-                                                  uint32_t begin, uint32_t end,
-                                                  int k) {
+                                                  const Roaring& allowed, uint32_t begin,
+                                                  uint32_t end, int k) {
   std::vector<std::pair<uint32_t, float>> heap;
   if (k <= 0 || begin >= end) return heap;
   heap.reserve(k + 1);

@@ -16,8 +16,7 @@ namespace zhongcao::index {
 // at vectors[i * dim].
 std::vector<std::pair<uint32_t, float>> ExactTopK(std::span<const float> query,
                                                   const float* vectors, int dim,
-                                                  const Roaring& allowed,
-                                                  uint32_t begin, uint32_t end,
-                                                  int k);
+                                                  const Roaring& allowed, uint32_t begin,
+                                                  uint32_t end, int k);
 
 }  // namespace zhongcao::index

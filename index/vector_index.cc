@@ -28,11 +28,10 @@ constexpr char kIdsFile[] = "ids.bin";
 constexpr char kAttributesFile[] = "attributes.bin";
 constexpr char kMetric[] = "inner_product";
 
-absl::Status CheckVector(std::span<const float> v, int dim,
-                         absl::string_view what) {
+absl::Status CheckVector(std::span<const float> v, int dim, absl::string_view what) {
   if (static_cast<int>(v.size()) != dim) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, " has dimension ", v.size(), ", expected ", dim));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " has dimension ", v.size(), ", expected ", dim));
   }
   for (size_t i = 0; i < v.size(); ++i) {
     if (!std::isfinite(v[i])) {
@@ -44,8 +43,7 @@ absl::Status CheckVector(std::span<const float> v, int dim,
 }
 
 FaissSearchParams SearchParamsOf(const IndexOptions& options) {
-  return {.hnsw_ef_search = options.hnsw_ef_search,
-          .ivf_nprobe = options.ivf_nprobe};
+  return {.hnsw_ef_search = options.hnsw_ef_search, .ivf_nprobe = options.ivf_nprobe};
 }
 
 std::string SerializeIds(const std::vector<std::string>& ids) {
@@ -99,8 +97,7 @@ struct VectorIndex::State {
   }
 };
 
-VectorIndex::VectorIndex(std::unique_ptr<State> state)
-    : state_(std::move(state)) {}
+VectorIndex::VectorIndex(std::unique_ptr<State> state) : state_(std::move(state)) {}
 VectorIndex::~VectorIndex() = default;
 
 absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(
@@ -156,11 +153,10 @@ absl::Status VectorIndex::Apply(std::span<const IndexChange> changes,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Hit>> VectorIndex::Search(
-    std::span<const float> query, int k, const SearchFilter& filter) const {
+absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> query, int k,
+                                                     const SearchFilter& filter) const {
   if (k <= 0) return absl::InvalidArgumentError("k must be positive");
-  if (absl::Status s = CheckVector(query, state_->options.dim, "query");
-      !s.ok()) {
+  if (absl::Status s = CheckVector(query, state_->options.dim, "query"); !s.ok()) {
     return s;
   }
   absl::ReaderMutexLock lock(&state_->mu);
@@ -238,10 +234,10 @@ absl::Status VectorIndex::BuildMain() {
   }
   std::unique_ptr<FaissSegment> main;
   if (!ids.empty()) {
-    absl::StatusOr<std::unique_ptr<FaissSegment>> built = FaissSegment::Build(
-        st.options.factory, dim, vectors.data(), ids.size(),
-        st.options.hnsw_ef_construction, SearchParamsOf(st.options),
-        st.options.build_threads);
+    absl::StatusOr<std::unique_ptr<FaissSegment>> built =
+        FaissSegment::Build(st.options.factory, dim, vectors.data(), ids.size(),
+                            st.options.hnsw_ef_construction, SearchParamsOf(st.options),
+                            st.options.build_threads);
     if (!built.ok()) return built.status();
     main = *std::move(built);
   }
@@ -257,70 +253,79 @@ absl::Status VectorIndex::BuildMain() {
 absl::Status VectorIndex::SaveSnapshot(const std::filesystem::path& dir,
                                        const std::string& version) {
   namespace fs = std::filesystem;
-  // A reader lock: searches go on while the snapshot is written; writers
-  // wait, so the files describe one state.
-  absl::ReaderMutexLock lock(&state_->mu);
-  const State& st = *state_;
-  std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    return absl::AlreadyExistsError(absl::StrCat(dir.string(), " exists"));
+  {
+    // A reader lock: searches go on while the snapshot is written; writers
+    // wait, so the files describe one state.
+    absl::ReaderMutexLock lock(&state_->mu);
+    const State& st = *state_;
+    std::error_code ec;
+    if (fs::exists(dir, ec)) {
+      return absl::AlreadyExistsError(absl::StrCat(dir.string(), " exists"));
+    }
+    const fs::path tmp = dir.string() + ".tmp";
+    fs::remove_all(tmp, ec);
+    if (!fs::create_directories(tmp, ec)) {
+      return absl::InternalError(
+          absl::StrCat("cannot create ", tmp.string(), ": ", ec.message()));
+    }
+    std::vector<std::string> names;
+    if (st.main) {
+      if (absl::Status s = st.main->Save(tmp / kMainFile); !s.ok()) return s;
+      if (absl::Status s = SyncPath(tmp / kMainFile); !s.ok()) return s;
+      names.push_back(kMainFile);
+    }
+    const std::string_view vector_bytes(reinterpret_cast<const char*>(st.vectors.data()),
+                                        st.vectors.size() * sizeof(float));
+    // Named, so that they outlive the loop: string_views into temporaries in
+    // the range initialiser would dangle (their lifetime ends before the body).
+    const std::string id_bytes = SerializeIds(st.ids);
+    const std::string attribute_bytes = st.attributes.Serialize();
+    for (const auto& [name, bytes] :
+         {std::pair<std::string, std::string_view>{kVectorsFile, vector_bytes},
+          {kIdsFile, id_bytes},
+          {kAttributesFile, attribute_bytes}}) {
+      if (absl::Status s = WriteFileDurably(tmp / name, bytes); !s.ok()) return s;
+      names.push_back(name);
+    }
+    SnapshotManifest manifest;
+    manifest.set_format_version(kSnapshotFormat);
+    manifest.set_version(version);
+    manifest.set_dimension(st.options.dim);
+    manifest.set_metric(kMetric);
+    manifest.set_factory(st.main ? st.main->factory() : st.options.factory);
+    manifest.set_total_ids(st.ids.size());
+    manifest.set_main_size(st.main_size);
+    manifest.set_live(st.live_ids.size());
+    manifest.set_watermark(st.watermark);
+    manifest.set_created_at_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+    for (const std::string& name : names) {
+      absl::StatusOr<uint64_t> sum = FileXxh64(tmp / name);
+      if (!sum.ok()) return sum.status();
+      SnapshotFile* file = manifest.add_files();
+      file->set_name(name);
+      file->set_bytes(fs::file_size(tmp / name));
+      file->set_xxh64(*sum);
+    }
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(manifest, &text);
+    if (absl::Status s = WriteFileDurably(tmp / kManifestFile, text); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = SyncPath(tmp); !s.ok()) return s;
+    fs::rename(tmp, dir, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat("cannot rename ", tmp.string(), ": ", ec.message()));
+    }
+    // A bare relative name has an empty parent: the working directory.
+    const fs::path parent = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
+    if (absl::Status s = SyncPath(parent); !s.ok()) return s;
   }
-  const fs::path tmp = dir.string() + ".tmp";
-  fs::remove_all(tmp, ec);
-  if (!fs::create_directories(tmp, ec)) {
-    return absl::InternalError(
-        absl::StrCat("cannot create ", tmp.string(), ": ", ec.message()));
-  }
-  std::vector<std::string> names;
-  if (st.main) {
-    if (absl::Status s = st.main->Save(tmp / kMainFile); !s.ok()) return s;
-    if (absl::Status s = SyncPath(tmp / kMainFile); !s.ok()) return s;
-    names.push_back(kMainFile);
-  }
-  const std::string_view vector_bytes(
-      reinterpret_cast<const char*>(st.vectors.data()),
-      st.vectors.size() * sizeof(float));
-  for (const auto& [name, bytes] :
-       {std::pair<std::string, std::string_view>{kVectorsFile, vector_bytes},
-        {kIdsFile, SerializeIds(st.ids)},
-        {kAttributesFile, st.attributes.Serialize()}}) {
-    if (absl::Status s = WriteFileDurably(tmp / name, bytes); !s.ok()) return s;
-    names.push_back(name);
-  }
-  SnapshotManifest manifest;
-  manifest.set_format_version(kSnapshotFormat);
-  manifest.set_version(version);
-  manifest.set_dimension(st.options.dim);
-  manifest.set_metric(kMetric);
-  manifest.set_factory(st.main ? st.main->factory() : st.options.factory);
-  manifest.set_total_ids(st.ids.size());
-  manifest.set_main_size(st.main_size);
-  manifest.set_live(st.live_ids.size());
-  manifest.set_watermark(st.watermark);
-  manifest.set_created_at_ms(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
-  for (const std::string& name : names) {
-    absl::StatusOr<uint64_t> sum = FileXxh64(tmp / name);
-    if (!sum.ok()) return sum.status();
-    SnapshotFile* file = manifest.add_files();
-    file->set_name(name);
-    file->set_bytes(fs::file_size(tmp / name));
-    file->set_xxh64(*sum);
-  }
-  std::string text;
-  google::protobuf::TextFormat::PrintToString(manifest, &text);
-  if (absl::Status s = WriteFileDurably(tmp / kManifestFile, text); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = SyncPath(tmp); !s.ok()) return s;
-  fs::rename(tmp, dir, ec);
-  if (ec) {
-    return absl::InternalError(absl::StrCat("cannot rename ", tmp.string(),
-                                            ": ", ec.message()));
-  }
-  if (absl::Status s = SyncPath(dir.parent_path()); !s.ok()) return s;
+  // Stats() reads `version` under the reader lock, so it is written under
+  // the writer lock, not the reader lock held while writing files.
+  absl::WriterMutexLock lock(&state_->mu);
   state_->version = version;
   return absl::OkStatus();
 }
@@ -337,8 +342,8 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
   }
   const std::string where = absl::StrCat("snapshot ", dir.string(), ": ");
   if (manifest.format_version() != kSnapshotFormat) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        where, "format ", manifest.format_version(), " is not supported"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(where, "format ", manifest.format_version(), " is not supported"));
   }
   if (manifest.dimension() != options.dim) {
     return absl::FailedPreconditionError(
@@ -354,14 +359,13 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
     std::error_code ec;
     const uint64_t bytes = fs::file_size(dir / file.name(), ec);
     if (ec || bytes != file.bytes()) {
-      return absl::DataLossError(absl::StrCat(where, file.name(),
-                                              " is missing or truncated"));
+      return absl::DataLossError(
+          absl::StrCat(where, file.name(), " is missing or truncated"));
     }
     absl::StatusOr<uint64_t> sum = FileXxh64(dir / file.name());
     if (!sum.ok()) return sum.status();
     if (*sum != file.xxh64()) {
-      return absl::DataLossError(
-          absl::StrCat(where, file.name(), " fails its checksum"));
+      return absl::DataLossError(absl::StrCat(where, file.name(), " fails its checksum"));
     }
     has_main |= file.name() == kMainFile;
   }
@@ -384,8 +388,8 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
   std::memcpy(st.vectors.data(), vectors->data(), vectors->size());
   for (uint32_t internal : st.attributes.live()) {
     if (internal >= st.ids.size()) {
-      return absl::DataLossError(absl::StrCat(where, "attributes name id ",
-                                              internal, " beyond ids"));
+      return absl::DataLossError(
+          absl::StrCat(where, "attributes name id ", internal, " beyond ids"));
     }
     st.live_ids[st.ids[internal]] = internal;
   }
@@ -395,9 +399,8 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
         dir / kMainFile, manifest.factory(), options.dim, SearchParamsOf(options));
     if (!main.ok()) return main.status();
     if ((*main)->size() != static_cast<int64_t>(st.main_size)) {
-      return absl::DataLossError(absl::StrCat(where, "main.faiss holds ",
-                                              (*main)->size(), " vectors, expected ",
-                                              st.main_size));
+      return absl::DataLossError(absl::StrCat(where, "main.faiss holds ", (*main)->size(),
+                                              " vectors, expected ", st.main_size));
     }
     st.main = *std::move(main);
   } else if (st.main_size != 0) {

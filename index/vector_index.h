@@ -82,8 +82,7 @@ class VectorIndex {
  public:
   // Creates an empty index. Fails if the factory string is not one FAISS can
   // build with inner product, or the dimension is not positive.
-  static absl::StatusOr<std::unique_ptr<VectorIndex>> Create(
-      const IndexOptions& options);
+  static absl::StatusOr<std::unique_ptr<VectorIndex>> Create(const IndexOptions& options);
 
   // Loads the snapshot at `dir` (written by SaveSnapshot). Fails, leaving
   // nothing behind, when a file is missing or its checksum, the dimension or
@@ -116,8 +115,7 @@ class VectorIndex {
   // Writes the whole state to `dir` (which must not exist) with a manifest
   // of checksums, atomically: a crash leaves either no `dir` or a complete
   // one. `version` names the snapshot.
-  absl::Status SaveSnapshot(const std::filesystem::path& dir,
-                            const std::string& version);
+  absl::Status SaveSnapshot(const std::filesystem::path& dir, const std::string& version);
 
   IndexStats Stats() const;
   int dim() const;

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/node_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/types.pb.h"
 
@@ -15,12 +15,12 @@ namespace zhongcao::ranking {
 
 struct FeedContext {
   std::string user_id;
-  store::UserRecord user;           // profile (maybe absent) and history
-  std::vector<float> user_vector;   // empty for a cold-start user
-  std::string region;               // request region, else the user's
+  store::UserRecord user;          // profile (maybe absent) and history
+  std::vector<float> user_vector;  // empty for a cold-start user
+  std::string region;              // request region, else the user's
   v1::Surface surface = v1::SURFACE_HOME;
   int64_t now_ms = 0;
-  uint32_t kind_mask = 0xFF;        // bit (1 << ItemKind) allowed
+  uint32_t kind_mask = 0xFF;                   // bit (1 << ItemKind) allowed
   absl::flat_hash_set<std::string> seen;       // from the user's history
   absl::flat_hash_set<uint32_t> served;        // hashes from the page token
   absl::flat_hash_set<std::string> following;  // creator ids

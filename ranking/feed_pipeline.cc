@@ -56,8 +56,8 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
   const bool cold = context->user_vector.empty();
   for (const SourceStage& stage : sources_) {
     StageTimer timer;
-    absl::StatusOr<std::vector<Candidate>> found = stage.source->Fetch(
-        *context, cold ? stage.cold_start_budget : stage.budget);
+    absl::StatusOr<std::vector<Candidate>> found =
+        stage.source->Fetch(*context, cold ? stage.cold_start_budget : stage.budget);
     if (!found.ok()) return found.status();
     AddTrace(trace, absl::StrCat("source:", stage.source->name()), 0, found->size(),
              timer);

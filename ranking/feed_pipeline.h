@@ -26,8 +26,8 @@ struct SourceStage {
 class FeedPipeline {
  public:
   FeedPipeline(std::vector<SourceStage> sources,
-               std::vector<std::unique_ptr<Filter>> filters,
-               FeatureHydrator hydrator, std::unique_ptr<Scorer> scorer);
+               std::vector<std::unique_ptr<Filter>> filters, FeatureHydrator hydrator,
+               std::unique_ptr<Scorer> scorer);
 
   // Eligible candidates, best first. Appends one StageTrace per stage to
   // `trace` when it is not null.

@@ -87,9 +87,9 @@ Recommender::Recommender(const store::FeatureStore& store,
   filters.push_back(std::make_unique<RegionFilter>());
   filters.push_back(std::make_unique<AvailabilityFilter>());
   filters.push_back(std::make_unique<BlockedCreatorFilter>());
-  feed_ = std::make_unique<FeedPipeline>(std::move(sources), std::move(filters),
-                                         FeatureHydrator(store),
-                                         std::make_unique<WeightedScorer>(options.weights));
+  feed_ = std::make_unique<FeedPipeline>(
+      std::move(sources), std::move(filters), FeatureHydrator(store),
+      std::make_unique<WeightedScorer>(options.weights));
 }
 
 absl::StatusOr<FeedContext> Recommender::MakeContext(const std::string& user_id,
@@ -150,8 +150,9 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   }
   if (take == request.count() && take > 0) {
     const int excess = token.served_size() - kMaxServedInToken;
-    if (excess > 0) token.mutable_served()->erase(token.mutable_served()->begin(),
-                                                  token.mutable_served()->begin() + excess);
+    if (excess > 0)
+      token.mutable_served()->erase(token.mutable_served()->begin(),
+                                    token.mutable_served()->begin() + excess);
     token.set_page(token.page() + 1);
     response.set_next_page_token(EncodePageToken(token));
   }
@@ -169,8 +170,8 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
         absl::StrCat("item_id: item \"", request.item_id(), "\" does not exist"));
   }
   if (item->embedding().empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "item_id: item \"", request.item_id(), "\" has no embedding yet"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("item_id: item \"", request.item_id(), "\" has no embedding yet"));
   }
   index::SearchFilter filter;
   filter.kind_mask = KindMask(request.kinds());

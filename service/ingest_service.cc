@@ -30,30 +30,33 @@ absl::StatusOr<int> CountOf(const absl::Status& status, int count) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* IngestService::UpsertItems(grpc::CallbackServerContext* context,
-                                                     const v1::UpsertItemsRequest* request,
-                                                     v1::UpsertItemsResponse* response) {
+grpc::ServerUnaryReactor* IngestService::UpsertItems(
+    grpc::CallbackServerContext* context, const v1::UpsertItemsRequest* request,
+    v1::UpsertItemsResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
-    return Counted<v1::UpsertItemsResponse>(CountOf(node_.UpsertItems(VectorOf(request->items())), request->items_size()),
-                                        [](auto& r, int n) { r.set_upserted(n); });
+    return Counted<v1::UpsertItemsResponse>(
+        CountOf(node_.UpsertItems(VectorOf(request->items())), request->items_size()),
+        [](auto& r, int n) { r.set_upserted(n); });
   });
 }
 
-grpc::ServerUnaryReactor* IngestService::DeleteItems(grpc::CallbackServerContext* context,
-                                                     const v1::DeleteItemsRequest* request,
-                                                     v1::DeleteItemsResponse* response) {
+grpc::ServerUnaryReactor* IngestService::DeleteItems(
+    grpc::CallbackServerContext* context, const v1::DeleteItemsRequest* request,
+    v1::DeleteItemsResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
-    return Counted<v1::DeleteItemsResponse>(node_.DeleteItems(VectorOf(request->item_ids())),
-                                            [](auto& r, int n) { r.set_deleted(n); });
+    return Counted<v1::DeleteItemsResponse>(
+        node_.DeleteItems(VectorOf(request->item_ids())),
+        [](auto& r, int n) { r.set_deleted(n); });
   });
 }
 
-grpc::ServerUnaryReactor* IngestService::UpsertUsers(grpc::CallbackServerContext* context,
-                                                     const v1::UpsertUsersRequest* request,
-                                                     v1::UpsertUsersResponse* response) {
+grpc::ServerUnaryReactor* IngestService::UpsertUsers(
+    grpc::CallbackServerContext* context, const v1::UpsertUsersRequest* request,
+    v1::UpsertUsersResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
-    return Counted<v1::UpsertUsersResponse>(CountOf(node_.UpsertUsers(VectorOf(request->users())), request->users_size()),
-                                        [](auto& r, int n) { r.set_upserted(n); });
+    return Counted<v1::UpsertUsersResponse>(
+        CountOf(node_.UpsertUsers(VectorOf(request->users())), request->users_size()),
+        [](auto& r, int n) { r.set_upserted(n); });
   });
 }
 
@@ -61,8 +64,10 @@ grpc::ServerUnaryReactor* IngestService::UpsertCreators(
     grpc::CallbackServerContext* context, const v1::UpsertCreatorsRequest* request,
     v1::UpsertCreatorsResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
-    return Counted<v1::UpsertCreatorsResponse>(CountOf(node_.UpsertCreators(VectorOf(request->creators())), request->creators_size()),
-                                        [](auto& r, int n) { r.set_upserted(n); });
+    return Counted<v1::UpsertCreatorsResponse>(
+        CountOf(node_.UpsertCreators(VectorOf(request->creators())),
+                request->creators_size()),
+        [](auto& r, int n) { r.set_upserted(n); });
   });
 }
 
@@ -71,8 +76,7 @@ grpc::ServerUnaryReactor* IngestService::RecordEvents(
     v1::RecordEventsResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
     return Counted<v1::RecordEventsResponse>(
-        CountOf(node_.RecordEvents(VectorOf(request->events())),
-                request->events_size()),
+        CountOf(node_.RecordEvents(VectorOf(request->events())), request->events_size()),
         [](auto& r, int n) { r.set_recorded(n); });
   });
 }

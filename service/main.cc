@@ -80,8 +80,8 @@ int main(int argc, char** argv) {
                "index %s)\n",
                node_options.data_dir.c_str(), (*server)->port(),
                static_cast<long long>(counts.items()),
-               static_cast<long long>(counts.users()),
-               static_cast<long long>(stats.live), stats.factory.c_str());
+               static_cast<long long>(counts.users()), static_cast<long long>(stats.live),
+               stats.factory.c_str());
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -120,9 +120,8 @@ index::ItemAttributes IndexAttributesOf(const v1::Item& item) {
   index::ItemAttributes attributes;
   attributes.kind = static_cast<uint8_t>(item.kind());
   attributes.regions.assign(item.regions().begin(), item.regions().end());
-  attributes.available =
-      !item.unavailable() &&
-      (item.kind() != v1::ITEM_KIND_PRODUCT || item.product().stock() > 0);
+  attributes.available = !item.unavailable() && (item.kind() != v1::ITEM_KIND_PRODUCT ||
+                                                 item.product().stock() > 0);
   return attributes;
 }
 
@@ -317,7 +316,8 @@ absl::Status Node::SaveSnapshot() {
   if (absl::Status s = index::WriteFileDurably(tmp, version + "\n"); !s.ok()) return s;
   std::error_code ec;
   fs::rename(tmp, index_dir / kCurrentFile, ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot switch CURRENT: ", ec.message()));
+  if (ec)
+    return absl::InternalError(absl::StrCat("cannot switch CURRENT: ", ec.message()));
   if (absl::Status s = index::SyncPath(index_dir); !s.ok()) return s;
 
   const uint64_t watermark = index_->Stats().watermark;

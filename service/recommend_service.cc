@@ -16,7 +16,8 @@ absl::Status ValidateCount(int count, const Limits& limits) {
 
 absl::Status ValidateKinds(const google::protobuf::RepeatedField<int>& kinds) {
   for (int i = 0; i < kinds.size(); ++i) {
-    if (absl::Status s = ValidateKind(kinds[i], absl::StrCat("kinds[", i, "]")); !s.ok()) {
+    if (absl::Status s = ValidateKind(kinds[i], absl::StrCat("kinds[", i, "]"));
+        !s.ok()) {
       return s;
     }
   }
@@ -26,7 +27,8 @@ absl::Status ValidateKinds(const google::protobuf::RepeatedField<int>& kinds) {
 }  // namespace
 
 absl::Status ValidateGetFeed(const v1::GetFeedRequest& request, const Limits& limits) {
-  if (absl::Status s = ValidateId(request.user_id(), "user_id", limits); !s.ok()) return s;
+  if (absl::Status s = ValidateId(request.user_id(), "user_id", limits); !s.ok())
+    return s;
   if (absl::Status s = ValidateCount(request.count(), limits); !s.ok()) return s;
   if (request.page_token().size() > 64 * 1024) {
     return absl::InvalidArgumentError("page_token: longer than 64 KiB");
@@ -37,7 +39,8 @@ absl::Status ValidateGetFeed(const v1::GetFeedRequest& request, const Limits& li
 
 absl::Status ValidateRankProducts(const v1::RankProductsRequest& request,
                                   const Limits& limits) {
-  if (absl::Status s = ValidateId(request.user_id(), "user_id", limits); !s.ok()) return s;
+  if (absl::Status s = ValidateId(request.user_id(), "user_id", limits); !s.ok())
+    return s;
   if (absl::Status s = ValidateBatchSize(request.product_ids_size(),
                                          limits.max_rank_products, "product_ids");
       !s.ok()) {
@@ -55,7 +58,8 @@ absl::Status ValidateRankProducts(const v1::RankProductsRequest& request,
 
 absl::Status ValidateGetRelated(const v1::GetRelatedRequest& request,
                                 const Limits& limits) {
-  if (absl::Status s = ValidateId(request.item_id(), "item_id", limits); !s.ok()) return s;
+  if (absl::Status s = ValidateId(request.item_id(), "item_id", limits); !s.ok())
+    return s;
   if (absl::Status s = ValidateCount(request.count(), limits); !s.ok()) return s;
   if (absl::Status s = ValidateKinds(request.kinds()); !s.ok()) return s;
   return ValidateContext(request.context(), "context", limits);
@@ -65,21 +69,21 @@ grpc::ServerUnaryReactor* RecommendService::GetFeed(grpc::CallbackServerContext*
                                                     const v1::GetFeedRequest* request,
                                                     v1::GetFeedResponse* response) {
   return AnswerUnary(context, response, ValidateGetFeed(*request, limits_),
-                [&] { return recommender_.GetFeed(*request); });
+                     [&] { return recommender_.GetFeed(*request); });
 }
 
 grpc::ServerUnaryReactor* RecommendService::RankProducts(
     grpc::CallbackServerContext* context, const v1::RankProductsRequest* request,
     v1::RankProductsResponse* response) {
   return AnswerUnary(context, response, ValidateRankProducts(*request, limits_),
-                [&] { return recommender_.RankProducts(*request); });
+                     [&] { return recommender_.RankProducts(*request); });
 }
 
 grpc::ServerUnaryReactor* RecommendService::GetRelated(
     grpc::CallbackServerContext* context, const v1::GetRelatedRequest* request,
     v1::GetRelatedResponse* response) {
   return AnswerUnary(context, response, ValidateGetRelated(*request, limits_),
-                [&] { return recommender_.GetRelated(*request); });
+                     [&] { return recommender_.GetRelated(*request); });
 }
 
 }  // namespace zhongcao::service

@@ -40,8 +40,7 @@ absl::StatusOr<std::unique_ptr<ZhongcaoServer>> ZhongcaoServer::Start(
   builder.RegisterService(&server->services_->admin);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.address));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.address));
   }
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   for (const char* name : {"", "zhongcao.v1.RecommendService",

@@ -21,8 +21,8 @@ struct ServerOptions {
 class ZhongcaoServer {
  public:
   // Starts serving `node` (which must outlive the server).
-  static absl::StatusOr<std::unique_ptr<ZhongcaoServer>> Start(Node& node,
-                                                               const ServerOptions& options);
+  static absl::StatusOr<std::unique_ptr<ZhongcaoServer>> Start(
+      Node& node, const ServerOptions& options);
   ~ZhongcaoServer();
 
   int port() const { return port_; }

@@ -59,14 +59,13 @@ absl::Status ValidateId(absl::string_view id, absl::string_view field,
   return absl::OkStatus();
 }
 
-absl::Status ValidateEmbedding(std::span<const float> embedding,
-                               absl::string_view field, const Limits& limits,
-                               bool required) {
+absl::Status ValidateEmbedding(std::span<const float> embedding, absl::string_view field,
+                               const Limits& limits, bool required) {
   if (embedding.empty() && !required) return absl::OkStatus();
   if (static_cast<int>(embedding.size()) != limits.dim) {
-    return Invalid(field, absl::StrCat("has ", embedding.size(),
-                                       " values, the service's dimension is ",
-                                       limits.dim));
+    return Invalid(field,
+                   absl::StrCat("has ", embedding.size(),
+                                " values, the service's dimension is ", limits.dim));
   }
   for (size_t i = 0; i < embedding.size(); ++i) {
     if (!std::isfinite(embedding[i])) {
@@ -87,8 +86,8 @@ absl::Status ValidateKind(int kind, absl::string_view field) {
 absl::Status ValidateBatchSize(size_t size, size_t max, absl::string_view field) {
   if (size == 0) return Invalid(field, "must not be empty");
   if (size > max) {
-    return Invalid(field, absl::StrCat("has ", size, " entries, at most ", max,
-                                       " per call"));
+    return Invalid(field,
+                   absl::StrCat("has ", size, " entries, at most ", max, " per call"));
   }
   return absl::OkStatus();
 }
@@ -99,15 +98,18 @@ absl::Status ValidateItem(const v1::Item& item, absl::string_view field,
   if (absl::Status s = ValidateId(item.id(), at("id"), limits); !s.ok()) return s;
   if (absl::Status s = ValidateKind(item.kind(), at("kind")); !s.ok()) return s;
   if (!item.creator_id().empty()) {
-    if (absl::Status s = ValidateId(item.creator_id(), at("creator_id"), limits); !s.ok()) {
+    if (absl::Status s = ValidateId(item.creator_id(), at("creator_id"), limits);
+        !s.ok()) {
       return s;
     }
   }
   if (absl::Status s = ValidateIdList(item.regions(), at("regions"), limits); !s.ok()) {
     return s;
   }
-  if (absl::Status s = ValidateEmbedding({item.embedding().data(), static_cast<size_t>(item.embedding().size())}, at("embedding"), limits,
-                                         /*required=*/false);
+  if (absl::Status s = ValidateEmbedding(
+          {item.embedding().data(), static_cast<size_t>(item.embedding().size())},
+          at("embedding"), limits,
+          /*required=*/false);
       !s.ok()) {
     return s;
   }
@@ -123,7 +125,8 @@ absl::Status ValidateItem(const v1::Item& item, absl::string_view field,
   if (item.kind() == v1::ITEM_KIND_PRODUCT) {
     if (!item.has_product()) return Invalid(at("product"), "is required for a PRODUCT");
     const v1::ProductInfo& p = item.product();
-    if (p.price_cents() < 0) return Invalid(at("product.price_cents"), "must not be negative");
+    if (p.price_cents() < 0)
+      return Invalid(at("product.price_cents"), "must not be negative");
     if (p.stock() < 0) return Invalid(at("product.stock"), "must not be negative");
     if (p.sales() < 0) return Invalid(at("product.sales"), "must not be negative");
     if (!std::isfinite(p.rating()) || p.rating() < 0 || p.rating() > 5) {
@@ -136,8 +139,8 @@ absl::Status ValidateItem(const v1::Item& item, absl::string_view field,
     if (item.has_product()) {
       return Invalid(at("product"), "is only for items of kind ITEM_KIND_PRODUCT");
     }
-    if (absl::Status s = ValidateIdList(item.linked_product_ids(),
-                                        at("linked_product_ids"), limits);
+    if (absl::Status s =
+            ValidateIdList(item.linked_product_ids(), at("linked_product_ids"), limits);
         !s.ok()) {
       return s;
     }
@@ -149,8 +152,10 @@ absl::Status ValidateUser(const v1::User& user, absl::string_view field,
                           const Limits& limits) {
   auto at = [&](absl::string_view name) { return absl::StrCat(field, ".", name); };
   if (absl::Status s = ValidateId(user.id(), at("id"), limits); !s.ok()) return s;
-  if (absl::Status s = ValidateEmbedding({user.embedding().data(), static_cast<size_t>(user.embedding().size())}, at("embedding"), limits,
-                                         /*required=*/false);
+  if (absl::Status s = ValidateEmbedding(
+          {user.embedding().data(), static_cast<size_t>(user.embedding().size())},
+          at("embedding"), limits,
+          /*required=*/false);
       !s.ok()) {
     return s;
   }
@@ -161,7 +166,8 @@ absl::Status ValidateUser(const v1::User& user, absl::string_view field,
     if (absl::Status s = ValidateIdList(*list, at(name), limits); !s.ok()) return s;
   }
   if (!user.region().empty()) {
-    if (absl::Status s = ValidateId(user.region(), at("region"), limits); !s.ok()) return s;
+    if (absl::Status s = ValidateId(user.region(), at("region"), limits); !s.ok())
+      return s;
   }
   return ValidateText(user.locale(), at("locale"), limits);
 }
@@ -185,13 +191,17 @@ absl::Status ValidateCreator(const v1::Creator& creator, absl::string_view field
 absl::Status ValidateEvent(const v1::Event& event, absl::string_view field,
                            const Limits& limits) {
   auto at = [&](absl::string_view name) { return absl::StrCat(field, ".", name); };
-  if (absl::Status s = ValidateId(event.user_id(), at("user_id"), limits); !s.ok()) return s;
-  if (absl::Status s = ValidateId(event.item_id(), at("item_id"), limits); !s.ok()) return s;
-  if (event.type() == v1::EVENT_TYPE_UNSPECIFIED) return Invalid(at("type"), "must be set");
+  if (absl::Status s = ValidateId(event.user_id(), at("user_id"), limits); !s.ok())
+    return s;
+  if (absl::Status s = ValidateId(event.item_id(), at("item_id"), limits); !s.ok())
+    return s;
+  if (event.type() == v1::EVENT_TYPE_UNSPECIFIED)
+    return Invalid(at("type"), "must be set");
   if (!v1::EventType_IsValid(event.type())) {
     return Invalid(at("type"), absl::StrCat("unknown event type ", event.type()));
   }
-  if (absl::Status s = ValidateTimestamp(event.timestamp_ms(), at("timestamp_ms")); !s.ok()) {
+  if (absl::Status s = ValidateTimestamp(event.timestamp_ms(), at("timestamp_ms"));
+      !s.ok()) {
     return s;
   }
   if (event.dwell_ms() < 0) return Invalid(at("dwell_ms"), "must not be negative");
@@ -209,7 +219,8 @@ absl::Status ValidateContext(const v1::Context& context, absl::string_view field
   if (!v1::Surface_IsValid(context.surface())) {
     return Invalid(at("surface"), absl::StrCat("unknown surface ", context.surface()));
   }
-  if (absl::Status s = ValidateTimestamp(context.now_ms(), at("now_ms")); !s.ok()) return s;
+  if (absl::Status s = ValidateTimestamp(context.now_ms(), at("now_ms")); !s.ok())
+    return s;
   return ValidateText(context.locale(), at("locale"), limits);
 }
 

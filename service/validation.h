@@ -16,12 +16,12 @@ namespace zhongcao::service {
 struct Limits {
   int dim = 64;
   int max_id_bytes = 128;
-  int max_batch = 1000;          // items, users, creators, deletes per call
-  int max_events = 10000;        // events per call
-  int max_feed_count = 100;      // GetFeed and GetRelated `count`
-  int max_rank_products = 500;   // RankProducts product_ids
-  int max_list = 1000;           // following, blocked, linked products, tags
-  int max_text_bytes = 4096;     // titles and other free text
+  int max_batch = 1000;         // items, users, creators, deletes per call
+  int max_events = 10000;       // events per call
+  int max_feed_count = 100;     // GetFeed and GetRelated `count`
+  int max_rank_products = 500;  // RankProducts product_ids
+  int max_list = 1000;          // following, blocked, linked products, tags
+  int max_text_bytes = 4096;    // titles and other free text
 };
 
 // An id is 1..max_id_bytes bytes of printable ASCII or UTF-8, with no
@@ -29,9 +29,8 @@ struct Limits {
 absl::Status ValidateId(absl::string_view id, absl::string_view field,
                         const Limits& limits);
 // An embedding that is set must have exactly `limits.dim` finite values.
-absl::Status ValidateEmbedding(std::span<const float> embedding,
-                               absl::string_view field, const Limits& limits,
-                               bool required);
+absl::Status ValidateEmbedding(std::span<const float> embedding, absl::string_view field,
+                               const Limits& limits, bool required);
 
 absl::Status ValidateItem(const v1::Item& item, absl::string_view field,
                           const Limits& limits);

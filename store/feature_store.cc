@@ -29,16 +29,15 @@ enum Family {
   kChangeLog,
   kFamilyCount
 };
-const char* const kFamilyNames[kFamilyCount] = {
-    rocksdb::kDefaultColumnFamilyName.c_str(),
-    "items",
-    "users",
-    "creators",
-    "counters",
-    "histories",
-    "items_by_time",
-    "items_by_creator",
-    "change_log"};
+const char* const kFamilyNames[kFamilyCount] = {rocksdb::kDefaultColumnFamilyName.c_str(),
+                                                "items",
+                                                "users",
+                                                "creators",
+                                                "counters",
+                                                "histories",
+                                                "items_by_time",
+                                                "items_by_creator",
+                                                "change_log"};
 
 constexpr char kCountsKey[] = "counts";
 constexpr char kLastSequenceKey[] = "last_sequence";
@@ -66,20 +65,40 @@ absl::StatusOr<Message> Parse(const rocksdb::Slice& bytes, absl::string_view wha
 
 void AddEventToCounters(const v1::Event& event, ItemCounters* c) {
   switch (event.type()) {
-    case v1::EVENT_TYPE_IMPRESSION: c->set_impressions(c->impressions() + 1); break;
-    case v1::EVENT_TYPE_CLICK: c->set_clicks(c->clicks() + 1); break;
+    case v1::EVENT_TYPE_IMPRESSION:
+      c->set_impressions(c->impressions() + 1);
+      break;
+    case v1::EVENT_TYPE_CLICK:
+      c->set_clicks(c->clicks() + 1);
+      break;
     case v1::EVENT_TYPE_DWELL:
       c->set_dwells(c->dwells() + 1);
-      c->set_dwell_ms(c->dwell_ms() + static_cast<uint64_t>(std::max<int64_t>(0, event.dwell_ms())));
+      c->set_dwell_ms(c->dwell_ms() +
+                      static_cast<uint64_t>(std::max<int64_t>(0, event.dwell_ms())));
       break;
-    case v1::EVENT_TYPE_LIKE: c->set_likes(c->likes() + 1); break;
-    case v1::EVENT_TYPE_SAVE: c->set_saves(c->saves() + 1); break;
-    case v1::EVENT_TYPE_SHARE: c->set_shares(c->shares() + 1); break;
-    case v1::EVENT_TYPE_COMMENT: c->set_comments(c->comments() + 1); break;
-    case v1::EVENT_TYPE_FOLLOW: c->set_follows(c->follows() + 1); break;
-    case v1::EVENT_TYPE_ADD_TO_CART: c->set_add_to_carts(c->add_to_carts() + 1); break;
-    case v1::EVENT_TYPE_PURCHASE: c->set_purchases(c->purchases() + 1); break;
-    default: break;
+    case v1::EVENT_TYPE_LIKE:
+      c->set_likes(c->likes() + 1);
+      break;
+    case v1::EVENT_TYPE_SAVE:
+      c->set_saves(c->saves() + 1);
+      break;
+    case v1::EVENT_TYPE_SHARE:
+      c->set_shares(c->shares() + 1);
+      break;
+    case v1::EVENT_TYPE_COMMENT:
+      c->set_comments(c->comments() + 1);
+      break;
+    case v1::EVENT_TYPE_FOLLOW:
+      c->set_follows(c->follows() + 1);
+      break;
+    case v1::EVENT_TYPE_ADD_TO_CART:
+      c->set_add_to_carts(c->add_to_carts() + 1);
+      break;
+    case v1::EVENT_TYPE_PURCHASE:
+      c->set_purchases(c->purchases() + 1);
+      break;
+    default:
+      break;
   }
   c->set_last_event_ms(std::max(c->last_event_ms(), event.timestamp_ms()));
 }
@@ -119,13 +138,14 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf.compression = rocksdb::kLZ4Compression;
     if (i == kCounters) cf.merge_operator = NewCountersMergeOperator();
-    if (i == kHistories) cf.merge_operator = NewHistoryMergeOperator(options.history_limit);
+    if (i == kHistories)
+      cf.merge_operator = NewHistoryMergeOperator(options.history_limit);
     descriptors.emplace_back(kFamilyNames[i], cf);
   }
   auto handles = std::make_unique<Handles>();
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir.string(),
-                                        descriptors, &handles->families, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir.string(), descriptors,
+                                        &handles->families, &raw);
   if (!s.ok()) return ToStatus(s, absl::StrCat("opening ", options.dir.string()));
   std::unique_ptr<rocksdb::DB> db(raw);
   handles->db = raw;
@@ -233,8 +253,8 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
 }
 
 template <typename Message>
-absl::Status FeatureStore::UpsertRows(std::span<const Message> rows,
-                                      int family, void (*count_new)(Counts*)) {
+absl::Status FeatureStore::UpsertRows(std::span<const Message> rows, int family,
+                                      void (*count_new)(Counts*)) {
   absl::MutexLock lock(&write_mu_);
   std::vector<rocksdb::Slice> keys;
   keys.reserve(rows.size());

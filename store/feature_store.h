@@ -62,8 +62,7 @@ struct ItemWriteResult {
 class FeatureStore {
  public:
   // Opens or creates the store in options.dir.
-  static absl::StatusOr<std::unique_ptr<FeatureStore>> Open(
-      const StoreOptions& options);
+  static absl::StatusOr<std::unique_ptr<FeatureStore>> Open(const StoreOptions& options);
   ~FeatureStore();
   FeatureStore(const FeatureStore&) = delete;
   FeatureStore& operator=(const FeatureStore&) = delete;
@@ -97,8 +96,7 @@ class FeatureStore {
       absl::string_view creator_id, int64_t since_ms, int limit) const;
 
   // Calls `fn` for every item, in id order; stops at the first error.
-  absl::Status ForEachItem(
-      const std::function<absl::Status(const v1::Item&)>& fn) const;
+  absl::Status ForEachItem(const std::function<absl::Status(const v1::Item&)>& fn) const;
 
   // Item ids changed after change-log sequence `after`, each once, in the
   // order of their last change.
@@ -118,8 +116,8 @@ class FeatureStore {
   struct Handles;
   FeatureStore(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
                std::unique_ptr<Handles> handles);
-  absl::StatusOr<ItemWriteResult> WriteItemChanges(
-      std::span<const v1::Item> upserts, std::span<const std::string> deletes);
+  absl::StatusOr<ItemWriteResult> WriteItemChanges(std::span<const v1::Item> upserts,
+                                                   std::span<const std::string> deletes);
   template <typename Message>
   absl::Status UpsertRows(std::span<const Message> rows, int family,
                           void (*count_new)(Counts*));

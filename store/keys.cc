@@ -5,9 +5,7 @@
 namespace zhongcao::store {
 namespace {
 
-uint64_t Inverted(int64_t ms) {
-  return ~static_cast<uint64_t>(ms < 0 ? 0 : ms);
-}
+uint64_t Inverted(int64_t ms) { return ~static_cast<uint64_t>(ms < 0 ? 0 : ms); }
 
 }  // namespace
 

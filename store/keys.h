@@ -18,8 +18,8 @@ uint64_t DecodeUint64(absl::string_view bytes);
 std::string ItemByTimeKey(int64_t created_at_ms, absl::string_view item_id);
 // Every key of one creator starts with this.
 std::string CreatorPrefix(absl::string_view creator_id);
-std::string ItemByCreatorKey(absl::string_view creator_id,
-                             int64_t created_at_ms, absl::string_view item_id);
+std::string ItemByCreatorKey(absl::string_view creator_id, int64_t created_at_ms,
+                             absl::string_view item_id);
 // The item id and creation time at the end of either key.
 struct TimedId {
   int64_t created_at_ms;

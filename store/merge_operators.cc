@@ -31,9 +31,9 @@ class CountersMergeOperator : public rocksdb::AssociativeMergeOperator {
     for (int i = 0; i < descriptor->field_count(); ++i) {
       const auto* field = descriptor->field(i);
       if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_UINT64) {
-        reflection->SetUInt64(&sum, field,
-                              reflection->GetUInt64(sum, field) +
-                                  reflection->GetUInt64(delta, field));
+        reflection->SetUInt64(
+            &sum, field,
+            reflection->GetUInt64(sum, field) + reflection->GetUInt64(delta, field));
       }
     }
     sum.set_last_event_ms(std::max(sum.last_event_ms(), delta.last_event_ms()));

@@ -21,9 +21,9 @@ float Similarity(const Candidate& c, const FeedContext& context) {
 }  // namespace
 
 float EngagementFeature(const store::ItemCounters& c, const v1::Item& item) {
-  const double e = c.clicks() + 2.0 * c.likes() + 2.0 * c.comments() +
-                   3.0 * c.saves() + 3.0 * c.shares() + 5.0 * c.add_to_carts() +
-                   10.0 * c.purchases() + 0.1 * item.product().sales();
+  const double e = c.clicks() + 2.0 * c.likes() + 2.0 * c.comments() + 3.0 * c.saves() +
+                   3.0 * c.shares() + 5.0 * c.add_to_carts() + 10.0 * c.purchases() +
+                   0.1 * item.product().sales();
   return static_cast<float>(std::min(1.0, std::log1p(e) / std::log1p(10000.0)));
 }
 
@@ -39,8 +39,8 @@ void WeightedScorer::Score(const FeedContext& context,
         static_cast<float>(std::exp2(-age_hours / weights_.freshness_half_life_hours)),
         context.following.contains(item.creator_id()) ? 1.0f : 0.0f,
     };
-    const float weights[] = {weights_.similarity, weights_.engagement,
-                             weights_.freshness, weights_.following};
+    const float weights[] = {weights_.similarity, weights_.engagement, weights_.freshness,
+                             weights_.following};
     const char* names[] = {"similarity", "engagement", "freshness", "following"};
     c.score = 0;
     c.contributions.clear();

@@ -4,8 +4,8 @@
 
 namespace zhongcao::ranking {
 
-absl::StatusOr<std::vector<Candidate>> FollowingSource::Fetch(
-    const FeedContext& context, int budget) const {
+absl::StatusOr<std::vector<Candidate>> FollowingSource::Fetch(const FeedContext& context,
+                                                              int budget) const {
   std::vector<store::TimedItemId> found;
   if (!context.user.user.has_value() || budget <= 0) return std::vector<Candidate>();
   const auto& follows = context.user.user->following_creator_ids();

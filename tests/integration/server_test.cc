@@ -1,5 +1,7 @@
 // The real server on a loopback port, called over gRPC: health, ingest,
 // feeds, pagination, events and every kind of bad input.
+#include "service/server.h"
+
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -10,7 +12,6 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "service/node.h"
-#include "service/server.h"
 #include "zhongcao/v1/admin.grpc.pb.h"
 #include "zhongcao/v1/ingest.grpc.pb.h"
 #include "zhongcao/v1/recommend.grpc.pb.h"
@@ -253,7 +254,8 @@ TEST_F(ServerTest, GetFeed_BadInput_InvalidArgumentNamingTheField) {
       {"count zero", [](auto* r) { r->set_count(0); }, "count"},
       {"count over max", [](auto* r) { r->set_count(101); }, "count"},
       {"empty user", [](auto* r) { r->set_user_id(""); }, "user_id"},
-      {"oversized user", [](auto* r) { r->set_user_id(std::string(129, 'u')); }, "user_id"},
+      {"oversized user", [](auto* r) { r->set_user_id(std::string(129, 'u')); },
+       "user_id"},
       {"unknown kind", [](auto* r) { r->add_kinds(static_cast<v1::ItemKind>(99)); },
        "kinds[0]"},
       {"bad token", [](auto* r) { r->set_page_token("not-a-token"); }, "page_token"},
@@ -305,9 +307,12 @@ TEST_F(ServerTest, UpsertItems_OneBadElement_RejectsWholeBatchAndNamesIt) {
   v1::Item product_without_info = Note("p");
   product_without_info.set_kind(v1::ITEM_KIND_PRODUCT);
   const std::pair<v1::Item, const char*> cases[] = {
-      {wrong_dim, "items[1].embedding"}, {nan, "items[1].embedding[5]"},
-      {inf, "items[1].embedding[0]"},    {empty_id, "items[1].id"},
-      {long_id, "items[1].id"},          {bad_kind, "items[1].kind"},
+      {wrong_dim, "items[1].embedding"},
+      {nan, "items[1].embedding[5]"},
+      {inf, "items[1].embedding[0]"},
+      {empty_id, "items[1].id"},
+      {long_id, "items[1].id"},
+      {bad_kind, "items[1].kind"},
       {product_without_info, "items[1].product"},
   };
   for (const auto& [bad, field] : cases) {

@@ -25,7 +25,8 @@ ABSL_FLAG(std::string, item, "", "Item id (related, event)");
 ABSL_FLAG(std::string, products, "", "Comma-separated product ids (rank)");
 ABSL_FLAG(std::string, region, "", "Request region, e.g. shanghai");
 ABSL_FLAG(std::string, kinds, "", "Comma-separated kinds: product,note,video,live");
-ABSL_FLAG(std::string, type, "click", "Event type (event), e.g. impression, click, purchase");
+ABSL_FLAG(std::string, type, "click",
+          "Event type (event), e.g. impression, click, purchase");
 ABSL_FLAG(int, count, 10, "Items wanted (feed, related)");
 ABSL_FLAG(std::string, page_token, "", "next_page_token of the previous feed page");
 ABSL_FLAG(bool, debug, false, "Ask for the pipeline trace (feed)");
@@ -51,8 +52,8 @@ bool ParseEnum(const std::string& name, const std::string& prefix,
 }
 
 bool FillKinds(google::protobuf::RepeatedField<int>* kinds) {
-  for (absl::string_view k : absl::StrSplit(absl::GetFlag(FLAGS_kinds), ',',
-                                            absl::SkipEmpty())) {
+  for (absl::string_view k :
+       absl::StrSplit(absl::GetFlag(FLAGS_kinds), ',', absl::SkipEmpty())) {
     v1::ItemKind kind;
     if (!ParseEnum(std::string(k), "ITEM_KIND_", &v1::ItemKind_Parse, &kind)) {
       std::cerr << "unknown kind " << k << "\n";
@@ -63,11 +64,14 @@ bool FillKinds(google::protobuf::RepeatedField<int>* kinds) {
   return true;
 }
 
-void FillContext(v1::Context* context) { context->set_region(absl::GetFlag(FLAGS_region)); }
+void FillContext(v1::Context* context) {
+  context->set_region(absl::GetFlag(FLAGS_region));
+}
 
 int Print(const grpc::Status& status, const google::protobuf::Message& response) {
   if (!status.ok()) {
-    std::cerr << "error " << status.error_code() << ": " << status.error_message() << "\n";
+    std::cerr << "error " << status.error_code() << ": " << status.error_message()
+              << "\n";
     return 2;
   }
   std::string json;
@@ -132,9 +136,9 @@ int main(int argc, char** argv) {
       request.add_product_ids(std::string(id));
     }
     v1::RankProductsResponse response;
-    return Print(
-        v1::RecommendService::NewStub(channel)->RankProducts(&context, request, &response),
-        response);
+    return Print(v1::RecommendService::NewStub(channel)->RankProducts(&context, request,
+                                                                      &response),
+                 response);
   }
   if (command == "event") {
     v1::RecordEventsRequest request;
@@ -142,7 +146,8 @@ int main(int argc, char** argv) {
     event->set_user_id(absl::GetFlag(FLAGS_user));
     event->set_item_id(absl::GetFlag(FLAGS_item));
     v1::EventType type;
-    if (!ParseEnum(absl::GetFlag(FLAGS_type), "EVENT_TYPE_", &v1::EventType_Parse, &type)) {
+    if (!ParseEnum(absl::GetFlag(FLAGS_type), "EVENT_TYPE_", &v1::EventType_Parse,
+                   &type)) {
       std::cerr << "unknown event type " << absl::GetFlag(FLAGS_type) << "\n";
       return 1;
     }
