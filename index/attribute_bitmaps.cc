@@ -69,7 +69,7 @@ void AttributeBitmaps::Set(uint32_t id, const ItemAttributes& attributes) {
   ClearAttributes(id);
   live_.add(id);
   if (attributes.available) available_.add(id);
-  kinds_[attributes.kind % kMaxKinds].add(id);
+  kinds_[attributes.kind].add(id);  // VectorIndex::Apply checks the range
   if (attributes.regions.empty()) everywhere_.add(id);
   for (const std::string& name : attributes.regions) {
     auto [it, inserted] = region_index_.try_emplace(name, regions_.size());

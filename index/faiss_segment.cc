@@ -63,8 +63,9 @@ absl::Status ValidateFactory(const std::string& factory, int dim) {
 FaissSegment::FaissSegment(std::unique_ptr<faiss::Index> index, std::string factory,
                            const FaissSearchParams& params)
     : index_(std::move(index)), factory_(std::move(factory)), params_(params) {
-  // Only the index-wide efSearch takes effect in FAISS 1.7.3 (STACK.md), so
-  // it is set here, before any search, and never written again.
+  // FAISS 1.7.3 bounds a search by both the index-wide efSearch and the one
+  // in SearchParametersHNSW (default 16), so both are set: this one here,
+  // before any search and never again, the other in Search().
   if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
     hnsw->hnsw.efSearch = params_.hnsw_ef_search;
   }

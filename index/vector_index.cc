@@ -117,6 +117,11 @@ absl::Status VectorIndex::Apply(std::span<const IndexChange> changes,
   const int dim = state_->options.dim;
   for (size_t i = 0; i < changes.size(); ++i) {
     if (changes[i].vector.empty()) continue;
+    if (changes[i].attributes.kind >= kMaxKinds) {
+      return absl::InvalidArgumentError(absl::StrCat("kind of ", changes[i].id, " is ",
+                                                     changes[i].attributes.kind,
+                                                     ", at most ", kMaxKinds - 1));
+    }
     if (absl::Status s = CheckVector(changes[i].vector, dim,
                                      absl::StrCat("vector of ", changes[i].id));
         !s.ok()) {
@@ -355,7 +360,11 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
         absl::StrCat(where, "metric ", manifest.metric(), " is not ", kMetric));
   }
   bool has_main = false;
+  int required_listed = 0;
   for (const SnapshotFile& file : manifest.files()) {
+    for (const char* required : {kVectorsFile, kIdsFile, kAttributesFile}) {
+      required_listed += file.name() == required;
+    }
     std::error_code ec;
     const uint64_t bytes = fs::file_size(dir / file.name(), ec);
     if (ec || bytes != file.bytes()) {
@@ -368,6 +377,10 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
       return absl::DataLossError(absl::StrCat(where, file.name(), " fails its checksum"));
     }
     has_main |= file.name() == kMainFile;
+  }
+  // Every file read below must have been checked above.
+  if (required_listed != 3) {
+    return absl::DataLossError(absl::StrCat(where, "MANIFEST does not list every file"));
   }
   auto state = std::make_unique<State>();
   State& st = *state;

@@ -95,7 +95,7 @@ class VectorIndex {
   VectorIndex& operator=(const VectorIndex&) = delete;
 
   // Applies changes in order, all or none: fails without effect if a vector
-  // has the wrong dimension or a non-finite value. `watermark` is the
+  // has the wrong dimension or a non-finite value, or a kind is too large. `watermark` is the
   // caller's sequence number for the batch; snapshots record it.
   absl::Status Apply(std::span<const IndexChange> changes, uint64_t watermark);
 

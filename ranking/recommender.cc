@@ -148,11 +148,9 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
     Fill(c, Reason(c, *context), response.add_items());
     token.add_served(ServedHash(c.item_id));
   }
-  if (take == request.count() && take > 0) {
-    const int excess = token.served_size() - kMaxServedInToken;
-    if (excess > 0)
-      token.mutable_served()->erase(token.mutable_served()->begin(),
-                                    token.mutable_served()->begin() + excess);
+  // A token remembers at most kMaxServedInToken items; rather than forget
+  // some and serve them again, the feed session ends there.
+  if (take == request.count() && take > 0 && token.served_size() <= kMaxServedInToken) {
     token.set_page(token.page() + 1);
     response.set_next_page_token(EncodePageToken(token));
   }

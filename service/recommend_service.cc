@@ -1,5 +1,6 @@
 #include "service/recommend_service.h"
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "service/unary_call.h"
 
@@ -46,11 +47,15 @@ absl::Status ValidateRankProducts(const v1::RankProductsRequest& request,
       !s.ok()) {
     return s;
   }
+  absl::flat_hash_set<absl::string_view> unique;
   for (int i = 0; i < request.product_ids_size(); ++i) {
-    if (absl::Status s = ValidateId(request.product_ids(i),
-                                    absl::StrCat("product_ids[", i, "]"), limits);
-        !s.ok()) {
+    const std::string field = absl::StrCat("product_ids[", i, "]");
+    if (absl::Status s = ValidateId(request.product_ids(i), field, limits); !s.ok()) {
       return s;
+    }
+    if (!unique.insert(request.product_ids(i)).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": \"", request.product_ids(i), "\" is listed twice"));
     }
   }
   return ValidateContext(request.context(), "context", limits);

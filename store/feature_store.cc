@@ -39,8 +39,11 @@ const char* const kFamilyNames[kFamilyCount] = {rocksdb::kDefaultColumnFamilyNam
                                                 "items_by_creator",
                                                 "change_log"};
 
-constexpr char kCountsKey[] = "counts";
-constexpr char kLastSequenceKey[] = "last_sequence";
+// The store's own keys in the meta family; callers' keys get a prefix, so
+// PutMeta can never overwrite these.
+constexpr char kCountsKey[] = "store/counts";
+constexpr char kLastSequenceKey[] = "store/last_sequence";
+constexpr char kCallerMetaPrefix[] = "caller/";
 
 absl::Status ToStatus(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -151,8 +154,8 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
   handles->db = raw;
   std::unique_ptr<FeatureStore> store(
       new FeatureStore(options, std::move(db), std::move(handles)));
-  absl::StatusOr<std::optional<std::string>> counts = store->GetMeta(kCountsKey);
-  absl::StatusOr<std::optional<std::string>> last = store->GetMeta(kLastSequenceKey);
+  absl::StatusOr<std::optional<std::string>> counts = store->ReadMeta(kCountsKey);
+  absl::StatusOr<std::optional<std::string>> last = store->ReadMeta(kLastSequenceKey);
   if (!counts.ok()) return counts.status();
   if (!last.ok()) return last.status();
   absl::MutexLock lock(&store->write_mu_);
@@ -505,7 +508,7 @@ uint64_t FeatureStore::LastSequence() const {
   return last_sequence_;
 }
 
-absl::StatusOr<std::optional<std::string>> FeatureStore::GetMeta(
+absl::StatusOr<std::optional<std::string>> FeatureStore::ReadMeta(
     absl::string_view key) const {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handles_->families[kMeta],
@@ -515,11 +518,16 @@ absl::StatusOr<std::optional<std::string>> FeatureStore::GetMeta(
   return std::optional<std::string>(std::move(value));
 }
 
+absl::StatusOr<std::optional<std::string>> FeatureStore::GetMeta(
+    absl::string_view key) const {
+  return ReadMeta(absl::StrCat(kCallerMetaPrefix, key));
+}
+
 absl::Status FeatureStore::PutMeta(absl::string_view key, absl::string_view value) {
   rocksdb::WriteOptions write_options;
   write_options.sync = true;
-  return ToStatus(db_->Put(write_options, handles_->families[kMeta],
-                           rocksdb::Slice(key.data(), key.size()),
+  const std::string prefixed = absl::StrCat(kCallerMetaPrefix, key);
+  return ToStatus(db_->Put(write_options, handles_->families[kMeta], prefixed,
                            rocksdb::Slice(value.data(), value.size())),
                   "writing meta");
 }

@@ -105,7 +105,8 @@ class FeatureStore {
   absl::Status TrimChangesThrough(uint64_t through);
   uint64_t LastSequence() const;
 
-  // Small settings kept with the data, e.g. the embedding dimension.
+  // Small settings kept with the data, e.g. the embedding dimension. Kept
+  // apart from the store's own bookkeeping, which they cannot overwrite.
   absl::StatusOr<std::optional<std::string>> GetMeta(absl::string_view key) const;
   absl::Status PutMeta(absl::string_view key, absl::string_view value);
 
@@ -116,6 +117,7 @@ class FeatureStore {
   struct Handles;
   FeatureStore(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
                std::unique_ptr<Handles> handles);
+  absl::StatusOr<std::optional<std::string>> ReadMeta(absl::string_view key) const;
   absl::StatusOr<ItemWriteResult> WriteItemChanges(std::span<const v1::Item> upserts,
                                                    std::span<const std::string> deletes);
   template <typename Message>

@@ -13,8 +13,9 @@
 
 namespace zhongcao::ranking {
 
-// Tokens remember at most this many served items; a session deeper than this
-// may see its oldest items again.
+// Tokens remember at most this many served items. A feed session ends (no
+// next_page_token) once it has served more; a new session starts without a
+// token, and the seen filter keeps what the user saw out of it.
 inline constexpr int kMaxServedInToken = 2000;
 
 std::string EncodePageToken(const PageTokenState& state);

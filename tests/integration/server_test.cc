@@ -415,5 +415,17 @@ TEST_F(ServerTest, GetRelated_ExcludesTheItemAndHonoursKinds) {
   }
 }
 
+TEST_F(ServerTest, RankProducts_DuplicateId_InvalidArgumentNamingIt) {
+  grpc::ClientContext context;
+  v1::RankProductsRequest request;
+  request.set_user_id("u1");
+  for (const char* id : {"p1", "p2", "p1"}) request.add_product_ids(id);
+  v1::RankProductsResponse response;
+  grpc::Status status = recommend_->RankProducts(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("product_ids[2]", 0), 0u)
+      << status.error_message();
+}
+
 }  // namespace
 }  // namespace zhongcao
