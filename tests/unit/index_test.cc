@@ -20,34 +20,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "index/vector_index.h"
+#include "tests/unit/index_builders.h"
 
 namespace zhongcao::index {
 namespace {
 
-// Builders: designated initialisers would trip -Wmissing-field-initializers.
-SearchFilter MakeFilter(uint32_t kind_mask, std::string region, bool available_only,
-                        std::vector<std::string> exclude_ids = {}) {
-  SearchFilter filter;
-  filter.kind_mask = kind_mask;
-  filter.region = std::move(region);
-  filter.available_only = available_only;
-  filter.exclude_ids = std::move(exclude_ids);
-  return filter;
-}
-SearchFilter KindFilter(uint32_t kind_mask) { return MakeFilter(kind_mask, "", false); }
-SearchFilter RegionFilter(std::string region) {
-  return MakeFilter(0xFF, std::move(region), false);
-}
-SearchFilter AvailableFilter() { return MakeFilter(0xFF, "", true); }
-
-ItemAttributes Attrs(int kind, std::vector<std::string> regions = {},
-                     bool available = true) {
-  ItemAttributes attributes;
-  attributes.kind = static_cast<uint8_t>(kind);
-  attributes.regions = std::move(regions);
-  attributes.available = available;
-  return attributes;
-}
+using namespace ::zhongcao::index::testing;  // NOLINT: test builders
 
 namespace fs = std::filesystem;
 using ::testing::Not;
