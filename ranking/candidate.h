@@ -22,6 +22,10 @@ struct Candidate {
   std::optional<v1::Item> item;
   store::ItemCounters counters;
   const v1::Creator* creator = nullptr;
+  // For content: linked products in stock, and the strongest purchase
+  // signal among them. A card is shoppable when linked_in_stock > 0.
+  int linked_in_stock = 0;
+  float linked_purchase_signal = 0;
 
   // Filled by the scorer: the score and its parts by feature name.
   float score = 0;

@@ -4,10 +4,13 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
+#include "ranking/campaign.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/types.pb.h"
 
@@ -17,18 +20,35 @@ struct FeedContext {
   std::string user_id;
   store::UserRecord user;          // profile (maybe absent) and history
   std::vector<float> user_vector;  // empty for a cold-start user
-  std::string region;              // request region, else the user's
+  // Built from the user's latest events; empty without recent events.
+  std::vector<float> session_vector;
+  // Item ids behind the session vector, newest first, with the type of the
+  // user's strongest event on each (for reasons like "similar to an item
+  // you saved"), and their embeddings, aligned.
+  std::vector<std::pair<std::string, v1::EventType>> session_items;
+  std::vector<std::vector<float>> session_item_embeddings;
+  std::string region;  // request region, else the user's
   v1::Surface surface = v1::SURFACE_HOME;
   int64_t now_ms = 0;
-  uint32_t kind_mask = 0xFF;                   // bit (1 << ItemKind) allowed
-  absl::flat_hash_set<std::string> seen;       // from the user's history
-  absl::flat_hash_set<uint32_t> served;        // hashes from the page token
+  uint32_t kind_mask = 0xFF;              // bit (1 << ItemKind) allowed
+  absl::flat_hash_set<std::string> seen;  // from the user's history
+  absl::flat_hash_set<uint32_t> served;   // hashes from the page token
+  // Items per creator (by CreatorHash) among the session's latest served
+  // items, from the page token, for the per-session creator cap.
+  absl::flat_hash_map<uint32_t, int> session_creator_counts;
+  std::vector<Campaign> open_campaigns;  // open at now_ms
+  // Median price of the products in the user's recent history, in cents;
+  // 0 when unknown. The scorer's price-fit feature compares against it.
+  double typical_price_cents = 0;
   absl::flat_hash_set<std::string> following;  // creator ids
   absl::flat_hash_set<std::string> blocked;    // creator ids
   // Hydrated creators; node-based so candidates can point into it.
   absl::node_hash_map<std::string, v1::Creator> creators;
 
   bool KindAllowed(int kind) const { return (kind_mask >> kind) & 1u; }
+  bool ShoppingSurface() const {
+    return surface == v1::SURFACE_SHOP || surface == v1::SURFACE_PRODUCT_PAGE;
+  }
 };
 
 }  // namespace zhongcao::ranking

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 
 namespace zhongcao::ranking {
@@ -25,43 +24,81 @@ class StageTimer {
   std::chrono::steady_clock::time_point start_;
 };
 
-void AddTrace(google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
-              std::string stage, size_t in, size_t out, const StageTimer& timer,
-              std::vector<std::string> dropped = {}) {
-  if (trace == nullptr) return;
+v1::StageTrace* AddTrace(google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
+                         std::string stage, size_t in, size_t out, int64_t micros) {
+  if (trace == nullptr) return nullptr;
   v1::StageTrace* t = trace->Add();
   t->set_stage(std::move(stage));
   t->set_candidates_in(static_cast<int32_t>(in));
   t->set_candidates_out(static_cast<int32_t>(out));
-  t->set_micros(timer.micros());
-  for (std::string& d : dropped) t->add_dropped(std::move(d));
+  t->set_micros(micros);
+  return t;
+}
+
+bool BetterScore(const Candidate& a, const Candidate& b) {
+  return a.score != b.score ? a.score > b.score : a.item_id < b.item_id;
 }
 
 }  // namespace
 
-FeedPipeline::FeedPipeline(std::vector<SourceStage> sources,
-                           std::vector<std::unique_ptr<Filter>> filters,
-                           FeatureHydrator hydrator, std::unique_ptr<Scorer> scorer)
-    : sources_(std::move(sources)),
-      filters_(std::move(filters)),
+FeedPipeline::FeedPipeline(FeedPipelineStages stages, FeatureHydrator hydrator,
+                           int source_threads)
+    : stages_(std::move(stages)),
       hydrator_(std::move(hydrator)),
-      scorer_(std::move(scorer)) {}
+      executor_(source_threads),
+      degraded_(new std::atomic<int64_t>[stages_.sources.size()]) {
+  for (size_t i = 0; i < stages_.sources.size(); ++i) degraded_[i] = 0;
+}
+
+absl::flat_hash_map<std::string, int64_t> FeedPipeline::DegradedCounts() const {
+  absl::flat_hash_map<std::string, int64_t> counts;
+  for (size_t i = 0; i < stages_.sources.size(); ++i) {
+    counts[stages_.sources[i].source->name()] = degraded_[i].load();
+  }
+  return counts;
+}
 
 absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
-    FeedContext* context,
-    google::protobuf::RepeatedPtrField<v1::StageTrace>* trace) const {
-  // Sources, merged by id: an item found twice keeps every source's name.
+    std::shared_ptr<FeedContext> context, const FeedSettings& settings, int count,
+    google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
+    FeedRunReport* report) const {
+  // Sources, concurrently. Each task shares the context, so a source that
+  // misses the deadline can finish safely after this request has moved on.
+  const bool cold = context->user_vector.empty();
+  std::vector<SourceExecutor::Task> tasks;
+  std::vector<size_t> running;
+  for (size_t i = 0; i < stages_.sources.size(); ++i) {
+    const int budget = stages_.sources[i].budget(settings.budgets, cold);
+    if (budget <= 0) continue;
+    const CandidateSource* source = stages_.sources[i].source.get();
+    std::shared_ptr<const FeedContext> shared = context;
+    tasks.push_back([source, shared, budget] { return source->Fetch(*shared, budget); });
+    running.push_back(i);
+  }
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(settings.budgets.source_deadline_ms);
+  std::vector<SourceExecutor::Outcome> outcomes =
+      executor_.RunAll(std::move(tasks), deadline);
+
   std::vector<Candidate> candidates;
   absl::flat_hash_map<std::string, size_t> position;
-  const bool cold = context->user_vector.empty();
-  for (const SourceStage& stage : sources_) {
-    StageTimer timer;
-    absl::StatusOr<std::vector<Candidate>> found =
-        stage.source->Fetch(*context, cold ? stage.cold_start_budget : stage.budget);
-    if (!found.ok()) return found.status();
-    AddTrace(trace, absl::StrCat("source:", stage.source->name()), 0, found->size(),
-             timer);
-    for (Candidate& c : *found) {
+  for (size_t t = 0; t < outcomes.size(); ++t) {
+    const size_t i = running[t];
+    const std::string name(stages_.sources[i].source->name());
+    SourceExecutor::Outcome& outcome = outcomes[t];
+    if (!outcome.finished || !outcome.result.ok()) {
+      ++degraded_[i];
+      report->degraded_sources.push_back(name);
+      if (v1::StageTrace* st = AddTrace(trace, "source:" + name, 0, 0, outcome.micros)) {
+        st->add_dropped(
+            outcome.finished
+                ? absl::StrCat("source failed: ", outcome.result.status().ToString())
+                : "source missed its deadline");
+      }
+      continue;
+    }
+    AddTrace(trace, "source:" + name, 0, outcome.result->size(), outcome.micros);
+    for (Candidate& c : *outcome.result) {
       auto [it, inserted] = position.try_emplace(c.item_id, candidates.size());
       if (inserted) {
         candidates.push_back(std::move(c));
@@ -74,7 +111,7 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
   }
 
   auto run_filters = [&](bool with_features) {
-    for (const auto& filter : filters_) {
+    for (const auto& filter : stages_.filters) {
       if (filter->needs_features() != with_features) continue;
       StageTimer timer;
       const size_t in = candidates.size();
@@ -88,25 +125,44 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
             return false;
           });
       candidates.erase(keep_end, candidates.end());
-      AddTrace(trace, absl::StrCat("filter:", filter->name()), in, candidates.size(),
-               timer, std::move(dropped));
+      if (v1::StageTrace* st = AddTrace(trace, absl::StrCat("filter:", filter->name()),
+                                        in, candidates.size(), timer.micros())) {
+        for (std::string& d : dropped) st->add_dropped(std::move(d));
+      }
     }
   };
   run_filters(/*with_features=*/false);
   {
     StageTimer timer;
-    if (absl::Status s = hydrator_.Hydrate(context, &candidates); !s.ok()) return s;
-    AddTrace(trace, "hydrate", candidates.size(), candidates.size(), timer);
+    if (absl::Status s = hydrator_.Hydrate(context.get(), &candidates); !s.ok()) return s;
+    AddTrace(trace, "hydrate", candidates.size(), candidates.size(), timer.micros());
   }
   run_filters(/*with_features=*/true);
   {
     StageTimer timer;
-    scorer_->Score(*context, &candidates);
-    std::sort(candidates.begin(), candidates.end(),
-              [](const Candidate& a, const Candidate& b) {
-                return a.score != b.score ? a.score > b.score : a.item_id < b.item_id;
-              });
-    AddTrace(trace, "score", candidates.size(), candidates.size(), timer);
+    stages_.scorer->Score(*context, settings.weights, &candidates);
+    std::sort(candidates.begin(), candidates.end(), BetterScore);
+    AddTrace(trace, "score", candidates.size(), candidates.size(), timer.micros());
+  }
+  report->eligible = candidates.size();
+  for (const auto& reranker : stages_.rerankers) {
+    StageTimer timer;
+    const size_t in = candidates.size();
+    std::vector<std::string> before;
+    if (trace != nullptr) {
+      for (const Candidate& c : candidates) before.push_back(c.item_id);
+    }
+    reranker->ReRank(*context, settings.rerank, count, &candidates);
+    if (v1::StageTrace* st = AddTrace(trace, absl::StrCat("rerank:", reranker->name()),
+                                      in, candidates.size(), timer.micros())) {
+      absl::flat_hash_map<std::string, bool> kept;
+      for (const Candidate& c : candidates) kept[c.item_id] = true;
+      for (const std::string& id : before) {
+        if (!kept.contains(id) && st->dropped_size() < kMaxDroppedInTrace) {
+          st->add_dropped(absl::StrCat(id, ": ", reranker->name()));
+        }
+      }
+    }
   }
   return candidates;
 }

@@ -1,14 +1,27 @@
 #include "ranking/recommender.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "ranking/filter/filters.h"
+#include "ranking/id_hash.h"
 #include "ranking/page/page_token.h"
+#include "ranking/reranker/campaign_boost_reranker.h"
+#include "ranking/reranker/creator_cap_reranker.h"
+#include "ranking/reranker/kind_mix_reranker.h"
+#include "ranking/reranker/mmr_reranker.h"
+#include "ranking/session_vector.h"
 #include "ranking/source/ann_user_source.h"
+#include "ranking/source/campaign_source.h"
+#include "ranking/source/fresh_source.h"
 #include "ranking/source/recent_source.h"
+#include "ranking/source/session_source.h"
+#include "ranking/source/trending_source.h"
 
 namespace zhongcao::ranking {
 namespace {
@@ -35,20 +48,62 @@ bool Has(const Candidate& c, absl::string_view source) {
   return std::find(c.sources.begin(), c.sources.end(), source) != c.sources.end();
 }
 
+float Dot(const std::vector<float>& a, const google::protobuf::RepeatedField<float>& b) {
+  if (a.empty() || b.size() != static_cast<int>(a.size())) return -2;
+  float dot = 0;
+  for (int i = 0; i < b.size(); ++i) dot += a[i] * b[i];
+  return dot;
+}
+
+const char* PastTense(v1::EventType type) {
+  switch (type) {
+    case v1::EVENT_TYPE_PURCHASE:
+      return "bought";
+    case v1::EVENT_TYPE_ADD_TO_CART:
+      return "added to your cart";
+    case v1::EVENT_TYPE_SAVE:
+      return "saved";
+    case v1::EVENT_TYPE_LIKE:
+      return "liked";
+    case v1::EVENT_TYPE_SHARE:
+      return "shared";
+    case v1::EVENT_TYPE_COMMENT:
+      return "commented on";
+    default:
+      return "viewed";
+  }
+}
+
+// The reason shown with an item: the strongest story its sources and
+// features tell, most personal first.
 std::string Reason(const Candidate& c, const FeedContext& context) {
+  const std::string in_region =
+      context.region.empty() ? "" : absl::StrCat(" in ", context.region);
   if (context.following.contains(c.item->creator_id())) {
     if (c.creator != nullptr && !c.creator->name().empty()) {
       return absl::StrCat("from ", c.creator->name(), ", whom you follow");
     }
     return "from a creator you follow";
   }
-  if (Has(c, "ann:user")) return "matches your interests";
-  const std::string where =
-      context.region.empty() ? "" : absl::StrCat(" in ", context.region);
-  if (EngagementFeature(c.counters, *c.item) >= 0.3f) {
-    return absl::StrCat("popular", where);
+  for (const auto& [name, part] : c.contributions) {
+    if (absl::StartsWith(name, "campaign:")) {
+      return absl::StrCat("part of ", absl::string_view(name).substr(9));
+    }
   }
-  return absl::StrCat("new", where);
+  if (Has(c, "ann:session") && !context.session_items.empty()) {
+    size_t best = 0;
+    float best_sim = -2;
+    for (size_t i = 0; i < context.session_item_embeddings.size(); ++i) {
+      const float sim = Dot(context.session_item_embeddings[i], c.item->embedding());
+      if (sim > best_sim) best_sim = sim, best = i;
+    }
+    return absl::StrCat("similar to an item you ",
+                        PastTense(context.session_items[best].second));
+  }
+  if (Has(c, "trending")) return absl::StrCat("trending", in_region);
+  if (Has(c, "ann:user")) return "matches your interests";
+  if (EngagementFeature(c.counters) >= 0.3f) return absl::StrCat("popular", in_region);
+  return absl::StrCat("new", in_region);
 }
 
 void Fill(const Candidate& c, std::string reason, v1::ScoredItem* out) {
@@ -64,58 +119,146 @@ void Fill(const Candidate& c, std::string reason, v1::ScoredItem* out) {
   }
 }
 
+void AddArms(const std::vector<ArmChoice>& choices,
+             google::protobuf::RepeatedPtrField<v1::ArmAssignment>* out) {
+  for (const ArmChoice& choice : choices) {
+    v1::ArmAssignment* arm = out->Add();
+    arm->set_experiment(choice.experiment);
+    arm->set_arm(choice.arm);
+    arm->set_forced(choice.forced);
+  }
+}
+
+bool BetterScore(const Candidate& a, const Candidate& b) {
+  return a.score != b.score ? a.score > b.score : a.item_id < b.item_id;
+}
+
+FeedPipelineStages FeedStages(const store::FeatureStore& store,
+                              const index::VectorIndex& items,
+                              const RecommenderOptions& options) {
+  FeedPipelineStages stages;
+  auto add = [&](std::unique_ptr<CandidateSource> source,
+                 std::function<int(const SourceBudgets&, bool)> budget) {
+    stages.sources.push_back({std::move(source), std::move(budget)});
+  };
+  add(std::make_unique<AnnUserSource>(items),
+      [](const SourceBudgets& b, bool cold) { return cold ? 0 : b.ann_user; });
+  add(std::make_unique<AnnSessionSource>(items),
+      [](const SourceBudgets& b, bool) { return b.ann_session; });
+  add(std::make_unique<FollowingSource>(store, options.following),
+      [](const SourceBudgets& b, bool) { return b.following; });
+  add(std::make_unique<TrendingSource>(store), [](const SourceBudgets& b, bool cold) {
+    return cold ? b.cold_start_trending : b.trending;
+  });
+  add(std::make_unique<FreshSource>(store),
+      [](const SourceBudgets& b, bool) { return b.fresh; });
+  add(std::make_unique<CampaignSource>(store),
+      [](const SourceBudgets& b, bool) { return b.campaign; });
+  add(std::make_unique<RecentSource>(store), [](const SourceBudgets& b, bool cold) {
+    return cold ? b.cold_start_recent : b.recent;
+  });
+  if (options.extra_sources) {
+    for (SourceStage& stage : options.extra_sources())
+      stages.sources.push_back(std::move(stage));
+  }
+  stages.filters.push_back(std::make_unique<SeenFilter>());
+  stages.filters.push_back(std::make_unique<ServedFilter>());
+  stages.filters.push_back(std::make_unique<ExistsFilter>());
+  stages.filters.push_back(std::make_unique<KindFilter>());
+  stages.filters.push_back(std::make_unique<RegionFilter>());
+  stages.filters.push_back(std::make_unique<AvailabilityFilter>());
+  stages.filters.push_back(std::make_unique<ShoppableFilter>());
+  stages.filters.push_back(std::make_unique<BlockedCreatorFilter>());
+  stages.scorer = std::make_unique<WeightedScorer>();
+  stages.rerankers.push_back(std::make_unique<CampaignBoostReRanker>());
+  stages.rerankers.push_back(std::make_unique<MmrReRanker>());
+  stages.rerankers.push_back(std::make_unique<CreatorCapReRanker>());
+  stages.rerankers.push_back(std::make_unique<KindMixReRanker>());
+  return stages;
+}
+
 }  // namespace
 
 Recommender::Recommender(const store::FeatureStore& store,
-                         const index::VectorIndex& index, RecommenderOptions options)
+                         const index::VectorIndex& items, const index::VectorIndex& users,
+                         RecommenderOptions options)
     : store_(store),
-      index_(index),
-      options_(options),
+      items_(items),
+      users_(users),
+      options_(std::move(options)),
       hydrator_(store),
-      scorer_(options.weights) {
-  std::vector<SourceStage> sources;
-  sources.push_back({std::make_unique<AnnUserSource>(index), options.ann_budget, 0});
-  sources.push_back({std::make_unique<FollowingSource>(store, options.following),
-                     options.following_budget, options.following_budget});
-  sources.push_back({std::make_unique<RecentSource>(store), options.recent_budget,
-                     options.cold_start_recent_budget});
-  std::vector<std::unique_ptr<Filter>> filters;
-  filters.push_back(std::make_unique<SeenFilter>());
-  filters.push_back(std::make_unique<ServedFilter>());
-  filters.push_back(std::make_unique<ExistsFilter>());
-  filters.push_back(std::make_unique<KindFilter>());
-  filters.push_back(std::make_unique<RegionFilter>());
-  filters.push_back(std::make_unique<AvailabilityFilter>());
-  filters.push_back(std::make_unique<BlockedCreatorFilter>());
-  feed_ = std::make_unique<FeedPipeline>(
-      std::move(sources), std::move(filters), FeatureHydrator(store),
-      std::make_unique<WeightedScorer>(options.weights));
-}
+      feed_(std::make_unique<FeedPipeline>(FeedStages(store, items, options_),
+                                           FeatureHydrator(store),
+                                           options_.source_threads)) {}
 
-absl::StatusOr<FeedContext> Recommender::MakeContext(const std::string& user_id,
-                                                     const v1::Context& request) const {
-  FeedContext context;
-  context.user_id = user_id;
+absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
+    const std::string& user_id, const v1::Context& request,
+    const FeedSettings& settings) const {
+  auto context = std::make_shared<FeedContext>();
+  context->user_id = user_id;
   absl::StatusOr<store::UserRecord> user = store_.ReadUser(user_id);
   if (!user.ok()) return user.status();
-  context.user = *std::move(user);
-  context.now_ms = request.now_ms() > 0 ? request.now_ms() : NowMs();
-  context.surface = request.surface();
-  context.region = request.region();
-  if (const auto& profile = context.user.user; profile.has_value()) {
-    if (context.region.empty()) context.region = profile->region();
-    context.user_vector.assign(profile->embedding().begin(), profile->embedding().end());
-    context.following.insert(profile->following_creator_ids().begin(),
-                             profile->following_creator_ids().end());
-    context.blocked.insert(profile->blocked_creator_ids().begin(),
-                           profile->blocked_creator_ids().end());
+  context->user = *std::move(user);
+  context->now_ms = request.now_ms() > 0 ? request.now_ms() : NowMs();
+  context->surface = request.surface();
+  context->region = request.region();
+  if (const auto& profile = context->user.user; profile.has_value()) {
+    if (context->region.empty()) context->region = profile->region();
+    context->user_vector.assign(profile->embedding().begin(), profile->embedding().end());
+    context->following.insert(profile->following_creator_ids().begin(),
+                              profile->following_creator_ids().end());
+    context->blocked.insert(profile->blocked_creator_ids().begin(),
+                            profile->blocked_creator_ids().end());
   }
-  if (!context.user_vector.empty() &&
-      static_cast<int>(context.user_vector.size()) != index_.dim()) {
-    context.user_vector.clear();  // stale vector of another dimension: cold start
+  if (!context->user_vector.empty() &&
+      static_cast<int>(context->user_vector.size()) != items_.dim()) {
+    context->user_vector.clear();  // a vector of another dimension: cold start
   }
-  for (const store::RecentEvent& event : context.user.history.events()) {
-    context.seen.insert(event.item_id());
+  for (const store::RecentEvent& event : context->user.history.events()) {
+    context->seen.insert(event.item_id());
+  }
+
+  // The session: one read of the items behind the user's latest events.
+  const std::vector<std::string> session_ids =
+      SessionItemIds(context->user.history, settings.session_events);
+  if (!session_ids.empty()) {
+    absl::StatusOr<std::vector<store::ItemRecord>> records =
+        store_.ReadItems(session_ids);
+    if (!records.ok()) return records.status();
+    SessionVector session =
+        BuildSessionVector(context->user.history, *records, context->now_ms,
+                           settings.session_half_life_minutes, settings.session_events);
+    if (static_cast<int>(session.vector.size()) == items_.dim()) {
+      context->session_vector = std::move(session.vector);
+    }
+    absl::flat_hash_map<std::string, const v1::Item*> by_id;
+    std::vector<double> prices;
+    for (const store::ItemRecord& record : *records) {
+      if (!record.item.has_value()) continue;
+      by_id[record.item->id()] = &*record.item;
+      if (record.item->kind() == v1::ITEM_KIND_PRODUCT &&
+          record.item->product().price_cents() > 0) {
+        prices.push_back(static_cast<double>(record.item->product().price_cents()));
+      }
+    }
+    for (auto& [id, type] : session.items) {
+      const v1::Item* item = by_id.contains(id) ? by_id[id] : nullptr;
+      if (item == nullptr) continue;
+      context->session_items.emplace_back(id, type);
+      context->session_item_embeddings.emplace_back(item->embedding().begin(),
+                                                    item->embedding().end());
+    }
+    if (!prices.empty()) {
+      std::nth_element(prices.begin(), prices.begin() + prices.size() / 2, prices.end());
+      context->typical_price_cents = prices[prices.size() / 2];
+    }
+  }
+  for (const Campaign& campaign : options_.campaigns) {
+    if (!campaign.OpenAt(context->now_ms)) continue;
+    context->open_campaigns.push_back(campaign);
+    if (campaign.boost_from_settings) {
+      context->open_campaigns.back().boost = settings.rerank.campaign_boost;
+    }
   }
   return context;
 }
@@ -131,26 +274,54 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   } else {
     token.set_user_hash(PageTokenUserHash(request.user_id()));
   }
-  absl::StatusOr<FeedContext> context = MakeContext(request.user_id(), request.context());
+  FeedSettings settings = options_.settings;
+  absl::StatusOr<std::vector<ArmChoice>> arms =
+      options_.experiments.Assign(request.user_id(), request.force_arms(), &settings);
+  if (!arms.ok()) return arms.status();
+  absl::StatusOr<std::shared_ptr<FeedContext>> context =
+      MakeContext(request.user_id(), request.context(), settings);
   if (!context.ok()) return context.status();
-  context->kind_mask = KindMask(request.kinds());
-  context->served.insert(token.served().begin(), token.served().end());
+  FeedContext& ctx = **context;
+  ctx.kind_mask = KindMask(request.kinds());
+  ctx.served.insert(token.served().begin(), token.served().end());
+  const int window = settings.rerank.creator_cap_session_items;
+  for (int i = std::max(0, token.recent_creators_size() - window);
+       i < token.recent_creators_size(); ++i) {
+    if (token.recent_creators(i) != 0)
+      ++ctx.session_creator_counts[token.recent_creators(i)];
+  }
 
   v1::GetFeedResponse response;
   response.set_request_id(NewRequestId());
+  AddArms(*arms, response.mutable_arms());
+  FeedRunReport report;
   absl::StatusOr<std::vector<Candidate>> ranked =
-      feed_->Run(&*context, request.debug() ? response.mutable_trace() : nullptr);
+      feed_->Run(*context, settings, request.count(),
+                 request.debug() ? response.mutable_trace() : nullptr, &report);
   if (!ranked.ok()) return ranked.status();
+  for (std::string& name : report.degraded_sources) {
+    response.add_degraded_sources(std::move(name));
+  }
 
   const int take = std::min<int>(request.count(), ranked->size());
   for (int i = 0; i < take; ++i) {
     const Candidate& c = (*ranked)[i];
-    Fill(c, Reason(c, *context), response.add_items());
+    Fill(c, Reason(c, ctx), response.add_items());
     token.add_served(ServedHash(c.item_id));
+    token.add_recent_creators(
+        c.item->creator_id().empty() ? 0 : CreatorHash(c.item->creator_id()));
+  }
+  const int excess = token.recent_creators_size() - window;
+  if (excess > 0) {
+    token.mutable_recent_creators()->erase(
+        token.mutable_recent_creators()->begin(),
+        token.mutable_recent_creators()->begin() + excess);
   }
   // A token remembers at most kMaxServedInToken items; rather than forget
   // some and serve them again, the feed session ends there.
-  if (take == request.count() && take > 0 && token.served_size() <= kMaxServedInToken) {
+  // Caps may shorten a page; the feed goes on while eligible items remain.
+  if (take > 0 && report.eligible > static_cast<size_t>(take) &&
+      token.served_size() <= kMaxServedInToken) {
     token.set_page(token.page() + 1);
     response.set_next_page_token(EncodePageToken(token));
   }
@@ -178,7 +349,7 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
   filter.exclude_ids = {request.item_id()};
   const std::vector<float> query(item->embedding().begin(), item->embedding().end());
   absl::StatusOr<std::vector<index::Hit>> hits =
-      index_.Search(query, request.count(), filter);
+      items_.Search(query, request.count(), filter);
   if (!hits.ok()) return hits.status();
 
   std::vector<Candidate> candidates;
@@ -204,20 +375,82 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
   return response;
 }
 
-absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
-    const v1::RankProductsRequest& request) const {
-  absl::StatusOr<FeedContext> context = MakeContext(request.user_id(), request.context());
-  if (!context.ok()) return context.status();
-  std::vector<Candidate> candidates;
-  for (const std::string& id : request.product_ids()) {
+absl::StatusOr<std::vector<Candidate>> Recommender::FindProducts(
+    const v1::RankProductsRequest& request, const FeedContext& context) const {
+  std::vector<Candidate> found;
+  std::vector<std::string> exclude;
+  std::vector<float> query;
+  auto add = [&](const std::string& id, const char* source) {
     Candidate c;
     c.item_id = id;
-    c.sources.emplace_back("request");
-    candidates.push_back(std::move(c));
+    c.sources.emplace_back(source);
+    found.push_back(std::move(c));
+    exclude.push_back(id);
+  };
+  if (!request.content_item_id().empty()) {
+    const std::string ids[] = {request.content_item_id()};
+    absl::StatusOr<std::vector<store::ItemRecord>> content = store_.ReadItems(ids);
+    if (!content.ok()) return content.status();
+    const std::optional<v1::Item>& item = (*content)[0].item;
+    if (!item.has_value()) {
+      return absl::NotFoundError(absl::StrCat(
+          "content_item_id: item \"", request.content_item_id(), "\" does not exist"));
+    }
+    for (const std::string& id : item->linked_product_ids()) add(id, "linked");
+    exclude.push_back(item->id());
+    query.assign(item->embedding().begin(), item->embedding().end());
+  } else if (!context.user_vector.empty()) {
+    query = context.user_vector;
+  } else {
+    query = context.session_vector;
   }
-  if (absl::Status s = hydrator_.Hydrate(&*context, &candidates); !s.ok()) return s;
+  if (!query.empty()) {
+    index::SearchFilter filter;
+    filter.kind_mask = 1u << v1::ITEM_KIND_PRODUCT;
+    filter.region = context.region;
+    filter.available_only = true;
+    filter.exclude_ids = exclude;
+    absl::StatusOr<std::vector<index::Hit>> hits =
+        items_.Search(query, request.count(), filter);
+    if (!hits.ok()) return hits.status();
+    for (const index::Hit& hit : *hits) add(hit.id, "ann:product");
+  } else {
+    // A cold-start user: the newest products.
+    absl::StatusOr<std::vector<store::TimedItemId>> newest = store_.NewestItems(1000);
+    if (!newest.ok()) return newest.status();
+    for (const store::TimedItemId& id : *newest) add(id.item_id, "recent");
+  }
+  return found;
+}
+
+absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
+    const v1::RankProductsRequest& request) const {
+  FeedSettings settings = options_.settings;
+  absl::StatusOr<std::vector<ArmChoice>> arms =
+      options_.experiments.Assign(request.user_id(), request.force_arms(), &settings);
+  if (!arms.ok()) return arms.status();
+  absl::StatusOr<std::shared_ptr<FeedContext>> context =
+      MakeContext(request.user_id(), request.context(), settings);
+  if (!context.ok()) return context.status();
+  FeedContext& ctx = **context;
+  const bool given = request.product_ids_size() > 0;
+  std::vector<Candidate> candidates;
+  if (given) {
+    for (const std::string& id : request.product_ids()) {
+      Candidate c;
+      c.item_id = id;
+      c.sources.emplace_back("request");
+      candidates.push_back(std::move(c));
+    }
+  } else {
+    absl::StatusOr<std::vector<Candidate>> found = FindProducts(request, ctx);
+    if (!found.ok()) return found.status();
+    candidates = *std::move(found);
+  }
+  if (absl::Status s = hydrator_.Hydrate(&ctx, &candidates); !s.ok()) return s;
   v1::RankProductsResponse response;
   response.set_request_id(NewRequestId());
+  AddArms(*arms, response.mutable_arms());
   const RegionFilter region;
   const AvailabilityFilter available;
   std::vector<Candidate> rankable;
@@ -227,23 +460,70 @@ absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
       why = "not found";
     } else if (c.item->kind() != v1::ITEM_KIND_PRODUCT) {
       why = "not a product";
-    } else if (!available.Keep(c, *context)) {
+    } else if (!available.Keep(c, ctx)) {
       why = "unavailable or out of stock";
-    } else if (!region.Keep(c, *context)) {
+    } else if (!region.Keep(c, ctx)) {
       why = "not sold in this region";
     }
-    if (why != nullptr) {
-      (*response.mutable_excluded())[c.item_id] = why;
-    } else {
+    if (why == nullptr) {
       rankable.push_back(std::move(c));
+    } else if (given || Has(c, "linked")) {
+      (*response.mutable_excluded())[c.item_id] = why;
     }
   }
-  scorer_.Score(*context, &rankable);
+  scorer_.Score(ctx, settings.weights, &rankable);
+  // The products a post features come first ("shop this look"), then the
+  // others, each group best first.
   std::sort(rankable.begin(), rankable.end(), [](const Candidate& a, const Candidate& b) {
-    return a.score != b.score ? a.score > b.score : a.item_id < b.item_id;
+    const bool a_linked = Has(a, "linked");
+    if (a_linked != Has(b, "linked")) return a_linked;
+    return BetterScore(a, b);
   });
+  if (!given && static_cast<int>(rankable.size()) > request.count()) {
+    rankable.resize(request.count());
+  }
   for (const Candidate& c : rankable) {
-    Fill(c, Reason(c, *context), response.add_items());
+    Fill(c, Has(c, "linked") ? "featured in this post" : Reason(c, ctx),
+         response.add_items());
+  }
+  return response;
+}
+
+absl::StatusOr<v1::FindLookalikesResponse> Recommender::FindLookalikes(
+    const v1::FindLookalikesRequest& request) const {
+  v1::FindLookalikesResponse response;
+  std::vector<float> mean(users_.dim(), 0.0f);
+  int with_vector = 0;
+  for (const std::string& seed : request.seed_user_ids()) {
+    std::optional<std::vector<float>> v = users_.Vector(seed);
+    if (!v.has_value()) {
+      response.add_seeds_without_vector(seed);
+      continue;
+    }
+    for (size_t i = 0; i < mean.size(); ++i) mean[i] += (*v)[i];
+    ++with_vector;
+  }
+  if (with_vector == 0) {
+    return absl::FailedPreconditionError(
+        "seed_user_ids: no seed user has a long-term vector");
+  }
+  float norm = 0;
+  for (float x : mean) norm += x * x;
+  norm = std::sqrt(norm);
+  if (norm > 0) {
+    for (float& x : mean) x /= norm;
+  }
+  index::SearchFilter filter;
+  filter.region = request.region();
+  filter.exclude_ids.assign(request.seed_user_ids().begin(),
+                            request.seed_user_ids().end());
+  absl::StatusOr<std::vector<index::Hit>> hits =
+      users_.Search(mean, request.count(), filter);
+  if (!hits.ok()) return hits.status();
+  for (const index::Hit& hit : *hits) {
+    v1::LookalikeUser* user = response.add_users();
+    user->set_user_id(hit.id);
+    user->set_score(hit.score);
   }
   return response;
 }

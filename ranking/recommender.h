@@ -1,15 +1,19 @@
-// The read side of zhongcao: feeds, product rankings and related items,
-// answered from the feature store and the vector index. Requests are
-// expected to be validated by the caller (service/); page tokens are checked
-// here because their format is ranking's own.
+// The read side of zhongcao: feeds, product rankings, related items and
+// lookalike audiences, answered from the feature store and the vector
+// indexes. Requests are expected to be validated by the caller (service/);
+// page tokens and experiment arms are checked here because they are
+// ranking's own.
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "index/vector_index.h"
+#include "ranking/campaign.h"
+#include "ranking/experiment/experiments.h"
 #include "ranking/feed_pipeline.h"
-#include "ranking/scorer/weighted_scorer.h"
+#include "ranking/feed_settings.h"
 #include "ranking/source/following_source.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/recommend.pb.h"
@@ -17,18 +21,21 @@
 namespace zhongcao::ranking {
 
 struct RecommenderOptions {
-  ScoringWeights weights;
-  int ann_budget = 300;
-  int following_budget = 100;
-  int recent_budget = 50;              // exploration for known users
-  int cold_start_recent_budget = 500;  // the whole feed of a cold-start user
+  FeedSettings settings;  // defaults; experiment arms override them
+  std::vector<Campaign> campaigns;
+  Experiments experiments;
   FollowingSource::Options following;
+  int source_threads = 4;
+  // Sources added after the built-in ones: a new source is a class and a
+  // line here.
+  std::function<std::vector<SourceStage>()> extra_sources;
 };
 
 class Recommender {
  public:
-  Recommender(const store::FeatureStore& store, const index::VectorIndex& index,
-              RecommenderOptions options);
+  // `users` indexes user long-term vectors, for lookalikes.
+  Recommender(const store::FeatureStore& store, const index::VectorIndex& items,
+              const index::VectorIndex& users, RecommenderOptions options);
 
   // An unknown user gets a cold-start feed. Pages never repeat an item.
   absl::StatusOr<v1::GetFeedResponse> GetFeed(const v1::GetFeedRequest& request) const;
@@ -36,17 +43,28 @@ class Recommender {
   // embedding.
   absl::StatusOr<v1::GetRelatedResponse> GetRelated(
       const v1::GetRelatedRequest& request) const;
-  // Ranks the given products; the ones that cannot be shown are listed in
-  // `excluded` with the reason.
+  // Ranks the given products, or finds them (see the proto); the ones that
+  // cannot be shown are listed in `excluded` with the reason.
   absl::StatusOr<v1::RankProductsResponse> RankProducts(
       const v1::RankProductsRequest& request) const;
+  absl::StatusOr<v1::FindLookalikesResponse> FindLookalikes(
+      const v1::FindLookalikesRequest& request) const;
+
+  // Feed responses each source was left out of since start.
+  absl::flat_hash_map<std::string, int64_t> DegradedSourceCounts() const {
+    return feed_->DegradedCounts();
+  }
 
  private:
-  absl::StatusOr<FeedContext> MakeContext(const std::string& user_id,
-                                          const v1::Context& context) const;
+  absl::StatusOr<std::shared_ptr<FeedContext>> MakeContext(
+      const std::string& user_id, const v1::Context& context,
+      const FeedSettings& settings) const;
+  absl::StatusOr<std::vector<Candidate>> FindProducts(
+      const v1::RankProductsRequest& request, const FeedContext& context) const;
 
   const store::FeatureStore& store_;
-  const index::VectorIndex& index_;
+  const index::VectorIndex& items_;
+  const index::VectorIndex& users_;
   RecommenderOptions options_;
   FeatureHydrator hydrator_;
   WeightedScorer scorer_;

@@ -22,6 +22,9 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* c
     status.set_index_version(stats.version);
     status.set_data_dir(node_.data_dir().string());
     status.set_server_version(ZHONGCAO_VERSION);
+    for (const auto& [source, count] : recommender_.DegradedSourceCounts()) {
+      (*status.mutable_degraded_sources())[source] = count;
+    }
     return absl::StatusOr<v1::GetStatusResponse>(std::move(status));
   });
 }

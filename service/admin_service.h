@@ -1,6 +1,7 @@
 // zhongcao.v1.AdminService over gRPC: what the node holds and serves.
 #pragma once
 
+#include "ranking/recommender.h"
 #include "service/node.h"
 #include "zhongcao/v1/admin.grpc.pb.h"
 
@@ -8,7 +9,8 @@ namespace zhongcao::service {
 
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  explicit AdminService(const Node& node) : node_(node) {}
+  AdminService(const Node& node, const ranking::Recommender& recommender)
+      : node_(node), recommender_(recommender) {}
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
@@ -16,6 +18,7 @@ class AdminService final : public v1::AdminService::CallbackService {
 
  private:
   const Node& node_;
+  const ranking::Recommender& recommender_;
 };
 
 }  // namespace zhongcao::service

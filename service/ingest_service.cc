@@ -3,6 +3,7 @@
 #include <span>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "service/unary_call.h"
 
 namespace zhongcao::service {
@@ -28,7 +29,48 @@ absl::StatusOr<int> CountOf(const absl::Status& status, int count) {
   return count;
 }
 
+// Records each streamed message as it arrives; the first bad one ends the
+// call with its error, the messages before it staying recorded.
+class EventStreamReactor : public grpc::ServerReadReactor<v1::RecordEventsRequest> {
+ public:
+  EventStreamReactor(Node& node, v1::RecordEventsResponse* response)
+      : node_(node), response_(response) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed its side: all messages are recorded
+      Finish(grpc::Status::OK);
+      return;
+    }
+    absl::Status recorded = node_.RecordEvents(VectorOf(request_.events()));
+    if (!recorded.ok()) {
+      Finish(ToGrpcStatus(absl::Status(
+          recorded.code(), absl::StrCat("messages[", messages_, "].", recorded.message(),
+                                        " (", response_->recorded(),
+                                        " events of earlier messages were recorded)"))));
+      return;
+    }
+    response_->set_recorded(response_->recorded() + request_.events_size());
+    ++messages_;
+    StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  Node& node_;
+  v1::RecordEventsResponse* response_;
+  v1::RecordEventsRequest request_;
+  int messages_ = 0;
+};
+
 }  // namespace
+
+grpc::ServerReadReactor<v1::RecordEventsRequest>* IngestService::StreamEvents(
+    grpc::CallbackServerContext*, v1::RecordEventsResponse* response) {
+  return new EventStreamReactor(node_, response);
+}
 
 grpc::ServerUnaryReactor* IngestService::UpsertItems(
     grpc::CallbackServerContext* context, const v1::UpsertItemsRequest* request,

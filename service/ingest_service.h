@@ -26,6 +26,8 @@ class IngestService final : public v1::IngestService::CallbackService {
   grpc::ServerUnaryReactor* RecordEvents(grpc::CallbackServerContext* context,
                                          const v1::RecordEventsRequest* request,
                                          v1::RecordEventsResponse* response) override;
+  grpc::ServerReadReactor<v1::RecordEventsRequest>* StreamEvents(
+      grpc::CallbackServerContext* context, v1::RecordEventsResponse* response) override;
 
  private:
   Node& node_;

@@ -10,6 +10,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "service/config.h"
 #include "service/node.h"
 #include "service/server.h"
 
@@ -22,10 +23,10 @@ ABSL_FLAG(int, hnsw_ef_search, 96, "HNSW search breadth");
 ABSL_FLAG(int, hnsw_ef_construction, 80, "HNSW build breadth");
 ABSL_FLAG(int, ivf_nprobe, 32, "IVF lists probed per search");
 ABSL_FLAG(int, history_limit, 1000, "Events kept per user");
-ABSL_FLAG(float, weight_similarity, 1.0f, "Score weight of user-item similarity");
-ABSL_FLAG(float, weight_engagement, 0.3f, "Score weight of engagement");
-ABSL_FLAG(float, weight_freshness, 0.2f, "Score weight of freshness");
-ABSL_FLAG(float, weight_following, 0.3f, "Score weight of a followed creator");
+ABSL_FLAG(std::string, config, "",
+          "TOML file of feed settings, campaigns and experiments (see "
+          "deploy/zhongcao.toml); empty: built-in defaults");
+ABSL_FLAG(int, source_threads, 4, "Threads that run candidate sources concurrently");
 ABSL_FLAG(bool, build_index_on_start, true,
           "Fold vectors added since the last build into the main segment at start");
 
@@ -64,10 +65,15 @@ int main(int argc, char** argv) {
 
   zhongcao::service::ServerOptions server_options;
   server_options.address = absl::GetFlag(FLAGS_listen);
-  server_options.ranking.weights.similarity = absl::GetFlag(FLAGS_weight_similarity);
-  server_options.ranking.weights.engagement = absl::GetFlag(FLAGS_weight_engagement);
-  server_options.ranking.weights.freshness = absl::GetFlag(FLAGS_weight_freshness);
-  server_options.ranking.weights.following = absl::GetFlag(FLAGS_weight_following);
+  if (const std::string config = absl::GetFlag(FLAGS_config); !config.empty()) {
+    auto ranking = zhongcao::service::LoadConfig(config);
+    if (!ranking.ok()) {
+      std::fprintf(stderr, "zhongcao: %s\n", ranking.status().ToString().c_str());
+      return 1;
+    }
+    server_options.ranking = *std::move(ranking);
+  }
+  server_options.ranking.source_threads = absl::GetFlag(FLAGS_source_threads);
   auto server = zhongcao::service::ZhongcaoServer::Start(**node, server_options);
   if (!server.ok()) {
     std::fprintf(stderr, "zhongcao: %s\n", server.status().ToString().c_str());

@@ -114,6 +114,40 @@ absl::StatusOr<std::unique_ptr<index::VectorIndex>> RebuildFromStore(
   return index;
 }
 
+index::IndexChange UserChangeOf(const v1::User& user) {
+  index::IndexChange change;
+  change.id = user.id();
+  change.vector.assign(user.embedding().begin(), user.embedding().end());
+  if (!user.region().empty()) change.attributes.regions = {user.region()};
+  return change;
+}
+
+// Users change less often than they are read and have no change log: the
+// user index is rebuilt from the store at every open.
+absl::StatusOr<std::unique_ptr<index::VectorIndex>> BuildUserIndex(
+    const store::FeatureStore& store, const index::IndexOptions& options) {
+  absl::StatusOr<std::unique_ptr<index::VectorIndex>> index =
+      index::VectorIndex::Create(options);
+  if (!index.ok()) return index.status();
+  std::vector<index::IndexChange> batch;
+  auto flush = [&]() {
+    absl::Status s = (*index)->Apply(batch, 0);
+    batch.clear();
+    return s;
+  };
+  absl::Status scanned = store.ForEachUser([&](const v1::User& user) {
+    if (user.embedding().empty()) return absl::OkStatus();
+    batch.push_back(UserChangeOf(user));
+    return batch.size() >= kReplayChunk ? flush() : absl::OkStatus();
+  });
+  if (!scanned.ok()) return scanned;
+  if (absl::Status s = flush(); !s.ok()) return s;
+  if ((*index)->Stats().live > options.exact_search_max_candidates) {
+    if (absl::Status s = (*index)->BuildMain(); !s.ok()) return s;
+  }
+  return index;
+}
+
 }  // namespace
 
 index::ItemAttributes IndexAttributesOf(const v1::Item& item) {
@@ -126,8 +160,12 @@ index::ItemAttributes IndexAttributesOf(const v1::Item& item) {
 }
 
 Node::Node(NodeOptions options, std::unique_ptr<store::FeatureStore> store,
-           std::unique_ptr<index::VectorIndex> index)
-    : options_(std::move(options)), store_(std::move(store)), index_(std::move(index)) {
+           std::unique_ptr<index::VectorIndex> index,
+           std::unique_ptr<index::VectorIndex> user_index)
+    : options_(std::move(options)),
+      store_(std::move(store)),
+      index_(std::move(index)),
+      user_index_(std::move(user_index)) {
   limits_.dim = options_.index.dim;
 }
 
@@ -190,7 +228,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
       return s;
     }
   }
-  std::unique_ptr<Node> node(new Node(options, *std::move(store), std::move(index)));
+  absl::StatusOr<std::unique_ptr<index::VectorIndex>> users =
+      BuildUserIndex(**store, options.index);
+  if (!users.ok()) return users.status();
+  std::unique_ptr<Node> node(
+      new Node(options, *std::move(store), std::move(index), *std::move(users)));
   if (rebuilt && node->index_->Stats().live > 0) {
     if (absl::Status s = node->SaveSnapshot(); !s.ok()) return s;
   }
@@ -252,7 +294,12 @@ absl::Status Node::UpsertUsers(std::span<const v1::User> users) {
       return s;
     }
   }
-  return store_->UpsertUsers(users);
+  std::vector<index::IndexChange> changes;
+  changes.reserve(users.size());
+  for (const v1::User& user : users) changes.push_back(UserChangeOf(user));
+  absl::MutexLock lock(&user_write_mu_);
+  if (absl::Status s = store_->UpsertUsers(users); !s.ok()) return s;
+  return user_index_->Apply(changes, 0);
 }
 
 absl::Status Node::UpsertCreators(std::span<const v1::Creator> creators) {

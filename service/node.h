@@ -54,19 +54,26 @@ class Node {
 
   const store::FeatureStore& store() const { return *store_; }
   const index::VectorIndex& index() const { return *index_; }
+  // User long-term vectors, for lookalike audiences. Rebuilt from the store
+  // at open.
+  const index::VectorIndex& user_index() const { return *user_index_; }
   const Limits& limits() const { return limits_; }
   const std::filesystem::path& data_dir() const { return options_.data_dir; }
 
  private:
   Node(NodeOptions options, std::unique_ptr<store::FeatureStore> store,
-       std::unique_ptr<index::VectorIndex> index);
+       std::unique_ptr<index::VectorIndex> index,
+       std::unique_ptr<index::VectorIndex> user_index);
 
   NodeOptions options_;
   Limits limits_;
   std::unique_ptr<store::FeatureStore> store_;
   std::unique_ptr<index::VectorIndex> index_;
-  // Item writes reach the store and the index in the same order.
+  std::unique_ptr<index::VectorIndex> user_index_;
+  // Item (user) writes reach the store and the item (user) index in the
+  // same order.
   absl::Mutex item_write_mu_;
+  absl::Mutex user_write_mu_;
 };
 
 // The index's filter attributes of an item.

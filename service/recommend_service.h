@@ -22,6 +22,9 @@ class RecommendService final : public v1::RecommendService::CallbackService {
   grpc::ServerUnaryReactor* GetRelated(grpc::CallbackServerContext* context,
                                        const v1::GetRelatedRequest* request,
                                        v1::GetRelatedResponse* response) override;
+  grpc::ServerUnaryReactor* FindLookalikes(grpc::CallbackServerContext* context,
+                                           const v1::FindLookalikesRequest* request,
+                                           v1::FindLookalikesResponse* response) override;
 
  private:
   const ranking::Recommender& recommender_;
@@ -34,5 +37,7 @@ absl::Status ValidateRankProducts(const v1::RankProductsRequest& request,
                                   const Limits& limits);
 absl::Status ValidateGetRelated(const v1::GetRelatedRequest& request,
                                 const Limits& limits);
+absl::Status ValidateFindLookalikes(const v1::FindLookalikesRequest& request,
+                                    const Limits& limits);
 
 }  // namespace zhongcao::service

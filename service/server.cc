@@ -14,10 +14,10 @@ namespace zhongcao::service {
 
 struct ZhongcaoServer::Services {
   Services(Node& node, const ServerOptions& options)
-      : recommender(node.store(), node.index(), options.ranking),
+      : recommender(node.store(), node.index(), node.user_index(), options.ranking),
         recommend(recommender, node.limits()),
         ingest(node),
-        admin(node) {}
+        admin(node, recommender) {}
   ranking::Recommender recommender;
   RecommendService recommend;
   IngestService ingest;

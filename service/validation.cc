@@ -205,6 +205,10 @@ absl::Status ValidateEvent(const v1::Event& event, absl::string_view field,
     return s;
   }
   if (event.dwell_ms() < 0) return Invalid(at("dwell_ms"), "must not be negative");
+  if (!event.region().empty()) {
+    if (absl::Status s = ValidateId(event.region(), at("region"), limits); !s.ok())
+      return s;
+  }
   return ValidateText(event.request_id(), at("request_id"), limits);
 }
 

@@ -20,6 +20,7 @@ struct Limits {
   int max_events = 10000;       // events per call
   int max_feed_count = 100;     // GetFeed and GetRelated `count`
   int max_rank_products = 500;  // RankProducts product_ids
+  int max_lookalikes = 1000;    // FindLookalikes `count`
   int max_list = 1000;          // following, blocked, linked products, tags
   int max_text_bytes = 4096;    // titles and other free text
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -27,6 +28,8 @@ enum Family {
   kItemsByTime,
   kItemsByCreator,
   kChangeLog,
+  kTrending,
+  kItemsByTag,
   kFamilyCount
 };
 const char* const kFamilyNames[kFamilyCount] = {rocksdb::kDefaultColumnFamilyName.c_str(),
@@ -37,13 +40,23 @@ const char* const kFamilyNames[kFamilyCount] = {rocksdb::kDefaultColumnFamilyNam
                                                 "histories",
                                                 "items_by_time",
                                                 "items_by_creator",
-                                                "change_log"};
+                                                "change_log",
+                                                "trending",
+                                                "items_by_tag"};
 
 // The store's own keys in the meta family; callers' keys get a prefix, so
 // PutMeta can never overwrite these.
 constexpr char kCountsKey[] = "store/counts";
 constexpr char kLastSequenceKey[] = "store/last_sequence";
 constexpr char kCallerMetaPrefix[] = "caller/";
+// The tau the stored trends were summed with; trends of another tau are
+// meaningless (see StoreOptions::trending_tau_ms).
+constexpr char kTrendingTauKey[] = "store/trending_tau_ms";
+// Present once every item's tag keys exist (stores from before the tag
+// index get them at their first open).
+constexpr char kTagIndexBuiltKey[] = "store/tag_index_built";
+// Rows per batch when a whole family is rewritten at open.
+constexpr int kOpenBatchRows = 10000;
 
 absl::Status ToStatus(const rocksdb::Status& s, absl::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -128,6 +141,9 @@ FeatureStore::~FeatureStore() {
 
 absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
     const StoreOptions& options) {
+  if (options.trending_tau_ms <= 0) {
+    return absl::InvalidArgumentError("trending_tau_ms must be positive");
+  }
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -143,6 +159,7 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
     if (i == kCounters) cf.merge_operator = NewCountersMergeOperator();
     if (i == kHistories)
       cf.merge_operator = NewHistoryMergeOperator(options.history_limit);
+    if (i == kTrending) cf.merge_operator = NewTrendMergeOperator();
     descriptors.emplace_back(kFamilyNames[i], cf);
   }
   auto handles = std::make_unique<Handles>();
@@ -158,12 +175,87 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
   absl::StatusOr<std::optional<std::string>> last = store->ReadMeta(kLastSequenceKey);
   if (!counts.ok()) return counts.status();
   if (!last.ok()) return last.status();
-  absl::MutexLock lock(&store->write_mu_);
-  if (counts->has_value() && !store->counts_.ParseFromString(**counts)) {
-    return absl::DataLossError("unparseable row counts");
+  {
+    absl::MutexLock lock(&store->write_mu_);
+    if (counts->has_value() && !store->counts_.ParseFromString(**counts)) {
+      return absl::DataLossError("unparseable row counts");
+    }
+    if (last->has_value()) store->last_sequence_ = DecodeUint64(**last);
   }
-  if (last->has_value()) store->last_sequence_ = DecodeUint64(**last);
+  if (absl::Status built = store->BuildTagIndexIfMissing(); !built.ok()) return built;
+  if (absl::Status trends = store->OpenTrending(); !trends.ok()) return trends;
   return store;
+}
+
+absl::Status FeatureStore::BuildTagIndexIfMissing() {
+  absl::StatusOr<std::optional<std::string>> built = ReadMeta(kTagIndexBuiltKey);
+  if (!built.ok()) return built.status();
+  if (built->has_value()) return absl::OkStatus();
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync_writes;
+  rocksdb::WriteBatch batch;
+  auto flush = [&]() -> absl::Status {
+    absl::Status s = ToStatus(db_->Write(write_options, &batch), "building tag index");
+    batch.Clear();
+    return s;
+  };
+  absl::Status scanned = ForEachItem([&](const v1::Item& item) -> absl::Status {
+    for (const std::string& tag : item.tags()) {
+      batch.Put(handles_->families[kItemsByTag],
+                ItemByTagKey(tag, item.created_at_ms(), item.id()), "");
+    }
+    return batch.Count() >= kOpenBatchRows ? flush() : absl::OkStatus();
+  });
+  if (!scanned.ok()) return scanned;
+  batch.Put(handles_->families[kMeta], kTagIndexBuiltKey, "1");
+  write_options.sync = true;
+  return flush();
+}
+
+absl::Status FeatureStore::OpenTrending() {
+  const std::string tau = EncodeUint64(static_cast<uint64_t>(options_.trending_tau_ms));
+  absl::StatusOr<std::optional<std::string>> stored = ReadMeta(kTrendingTauKey);
+  if (!stored.ok()) return stored.status();
+  const bool discard = stored->has_value() && **stored != tau;
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  rocksdb::WriteBatch batch;
+  absl::flat_hash_map<std::string, TrendingBoard> boards;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kTrending]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (discard) {
+      batch.Delete(handles_->families[kTrending], it->key());
+      if (batch.Count() >= kOpenBatchRows) {
+        if (absl::Status s =
+                ToStatus(db_->Write(write_options, &batch), "discarding trends");
+            !s.ok()) {
+          return s;
+        }
+        batch.Clear();
+      }
+      continue;
+    }
+    TrendKeyParts parts;
+    double value = 0;
+    if (!DecodeTrendKey(absl::string_view(it->key().data(), it->key().size()), &parts) ||
+        !DecodeTrendValue(absl::string_view(it->value().data(), it->value().size()),
+                          &value)) {
+      return absl::DataLossError("unparseable trend row");
+    }
+    boards.try_emplace(parts.region, options_.trending_board_size)
+        .first->second.Offer(parts.item_id, value);
+  }
+  if (absl::Status s = ToStatus(it->status(), "scanning trends"); !s.ok()) return s;
+  batch.Put(handles_->families[kMeta], kTrendingTauKey, tau);
+  if (absl::Status s =
+          ToStatus(db_->Write(write_options, &batch), "writing trending tau");
+      !s.ok()) {
+    return s;
+  }
+  absl::MutexLock lock(&board_mu_);
+  boards_ = std::move(boards);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ItemWriteResult> FeatureStore::UpsertItems(
@@ -200,7 +292,19 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
       batch.Delete(handles_->families[kItemsByCreator],
                    ItemByCreatorKey(item.creator_id(), item.created_at_ms(), item.id()));
     }
+    for (const std::string& tag : item.tags()) {
+      batch.Delete(handles_->families[kItemsByTag],
+                   ItemByTagKey(tag, item.created_at_ms(), item.id()));
+    }
   };
+  // Every trend row of a deleted item, in all regions. A range, not the
+  // rows found by a scan: an event may add a row between a scan and the
+  // write.
+  auto remove_trends = [&](const std::string& id) {
+    batch.DeleteRange(handles_->families[kTrending], TrendItemPrefix(id),
+                      absl::StrCat(id, absl::string_view("\1", 1)));
+  };
+  std::vector<std::string> deleted_ids;
   auto log_change = [&](const std::string& id, bool deleted) {
     ItemChange change;
     change.set_item_id(id);
@@ -222,6 +326,10 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
       batch.Put(handles_->families[kItemsByCreator],
                 ItemByCreatorKey(item.creator_id(), item.created_at_ms(), item.id()), "");
     }
+    for (const std::string& tag : item.tags()) {
+      batch.Put(handles_->families[kItemsByTag],
+                ItemByTagKey(tag, item.created_at_ms(), item.id()), "");
+    }
     log_change(item.id(), false);
     was = item;
     ++result.changed;
@@ -230,8 +338,10 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
     std::optional<v1::Item>& was = current[id];
     if (!was.has_value()) continue;
     remove_secondary(*was);
+    remove_trends(id);
     batch.Delete(handles_->families[kItems], id);
     batch.Delete(handles_->families[kCounters], id);
+    deleted_ids.push_back(id);
     log_change(id, true);
     was.reset();
     counts.set_items(counts.items() - 1);
@@ -245,9 +355,22 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
   batch.Put(handles_->families[kMeta], kLastSequenceKey, EncodeUint64(sequence));
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync_writes;
-  if (absl::Status s = ToStatus(db_->Write(write_options, &batch), "writing items");
-      !s.ok()) {
-    return s;
+  {
+    // From before the write until the boards are clean, no board refresh
+    // runs: one that read the rows before the delete would put the item
+    // back, and one that read a newer event's row after it would be
+    // ignored (lower than the old entry) and then lost with that entry.
+    absl::MutexLockMaybe refresh_lock(deleted_ids.empty() ? nullptr : &board_refresh_mu_);
+    if (absl::Status s = ToStatus(db_->Write(write_options, &batch), "writing items");
+        !s.ok()) {
+      return s;
+    }
+    if (!deleted_ids.empty()) {
+      absl::MutexLock board_lock(&board_mu_);
+      for (auto& [region, board] : boards_) {
+        for (const std::string& id : deleted_ids) board.Remove(id);
+      }
+    }
   }
   counts_ = counts;
   last_sequence_ = sequence;
@@ -298,11 +421,43 @@ absl::Status FeatureStore::UpsertCreators(std::span<const v1::Creator> creators)
                     [](Counts* c) { c->set_creators(c->creators() + 1); });
 }
 
+absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FeatureStore::UserRegions(
+    std::span<const v1::Event> events) const {
+  absl::flat_hash_map<std::string, std::string> regions;
+  std::vector<rocksdb::Slice> keys;
+  for (const v1::Event& event : events) {
+    if (!event.region().empty()) continue;
+    if (regions.try_emplace(event.user_id()).second) keys.emplace_back(event.user_id());
+  }
+  if (keys.empty()) return regions;
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kUsers], keys.size(),
+                keys.data(), values.data(), statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return ToStatus(statuses[i], "reading users");
+    absl::StatusOr<v1::User> user = Parse<v1::User>(values[i], "user");
+    if (!user.ok()) return user.status();
+    regions[absl::string_view(keys[i].data(), keys[i].size())] = user->region();
+  }
+  return regions;
+}
+
 absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
-  // One merge operand per item and per user, however many events they have.
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> user_regions =
+      UserRegions(events);
+  if (!user_regions.ok()) return user_regions.status();
+  // One merge operand per item, per user and per trend row, however many
+  // events they have.
   absl::flat_hash_map<std::string, ItemCounters> counters;
   absl::flat_hash_map<std::string, UserHistory> histories;
+  absl::flat_hash_map<std::string, double> trends;
   std::vector<std::string> user_order;
+  auto add_trend = [&](std::string key, double value) {
+    auto [it, inserted] = trends.try_emplace(std::move(key), value);
+    if (!inserted) it->second = LogAddExp(it->second, value);
+  };
   for (const v1::Event& event : events) {
     AddEventToCounters(event, &counters[event.item_id()]);
     auto [it, inserted] = histories.try_emplace(event.user_id());
@@ -311,6 +466,14 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
     recent->set_item_id(event.item_id());
     recent->set_type(event.type());
     recent->set_timestamp_ms(event.timestamp_ms());
+    const double weight = TrendWeight(event.type());
+    if (weight <= 0) continue;
+    const double value =
+        TrendValueOfEvent(weight, event.timestamp_ms(), options_.trending_tau_ms);
+    add_trend(TrendKey(event.item_id(), ""), value);
+    const std::string& region =
+        event.region().empty() ? (*user_regions)[event.user_id()] : event.region();
+    if (!region.empty()) add_trend(TrendKey(event.item_id(), region), value);
   }
   rocksdb::WriteBatch batch;
   for (const auto& [item_id, delta] : counters) {
@@ -320,9 +483,55 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
     batch.Merge(handles_->families[kHistories], user_id,
                 histories[user_id].SerializeAsString());
   }
+  std::vector<std::string> trend_keys;
+  trend_keys.reserve(trends.size());
+  for (const auto& [key, value] : trends) {
+    batch.Merge(handles_->families[kTrending], key, EncodeTrendValue(value));
+    trend_keys.push_back(key);
+  }
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync_writes;
-  return ToStatus(db_->Write(write_options, &batch), "recording events");
+  if (absl::Status s = ToStatus(db_->Write(write_options, &batch), "recording events");
+      !s.ok()) {
+    return s;
+  }
+  // The events are durable whatever happens next. A board that misses this
+  // refresh catches up with the item's next event or at the next open, so
+  // reporting a failure here would only invite a retry that counts twice.
+  RefreshBoards(trend_keys).IgnoreError();
+  return absl::OkStatus();
+}
+
+absl::Status FeatureStore::RefreshBoards(const std::vector<std::string>& keys) {
+  if (keys.empty()) return absl::OkStatus();
+  // The boards need whole values, which only the merged rows hold; reading
+  // them back after the write keeps the write itself free of reads.
+  absl::ReaderMutexLock refresh_lock(&board_refresh_mu_);
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kTrending], slices.size(),
+                slices.data(), values.data(), statuses.data());
+  std::vector<std::pair<TrendKeyParts, double>> rows;
+  rows.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;  // deleted meanwhile
+    if (!statuses[i].ok()) return ToStatus(statuses[i], "reading trends");
+    TrendKeyParts parts;
+    double value = 0;
+    if (!DecodeTrendKey(keys[i], &parts) ||
+        !DecodeTrendValue(absl::string_view(values[i].data(), values[i].size()),
+                          &value)) {
+      return absl::DataLossError("unparseable trend row");
+    }
+    rows.emplace_back(std::move(parts), value);
+  }
+  absl::MutexLock board_lock(&board_mu_);
+  for (auto& [parts, value] : rows) {
+    boards_.try_emplace(parts.region, options_.trending_board_size)
+        .first->second.Offer(parts.item_id, value);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<UserRecord> FeatureStore::ReadUser(absl::string_view user_id) const {
@@ -423,13 +632,15 @@ absl::StatusOr<std::vector<size_t>> FeatureStore::MissingItems(
   return missing;
 }
 
-absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItems(int limit) const {
+absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItems(
+    int limit, int64_t since_ms) const {
   std::vector<TimedItemId> out;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kItemsByTime]));
   for (it->SeekToFirst(); it->Valid() && static_cast<int>(out.size()) < limit;
        it->Next()) {
     TimedId id = DecodeTimedId(absl::string_view(it->key().data(), it->key().size()), 0);
+    if (id.created_at_ms < since_ms) break;  // newest first: the rest are older
     out.push_back({std::move(id.item_id), id.created_at_ms});
   }
   if (absl::Status s = ToStatus(it->status(), "scanning newest items"); !s.ok()) {
@@ -461,6 +672,42 @@ absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItemsOfCreator(
   return out;
 }
 
+absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItemsWithTag(
+    absl::string_view tag, int limit) const {
+  const std::string prefix = TagPrefix(tag);
+  std::vector<TimedItemId> out;
+  rocksdb::ReadOptions read_options;
+  const std::string upper = absl::StrCat(tag, absl::string_view("\1", 1));
+  rocksdb::Slice upper_bound(upper);
+  read_options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(read_options, handles_->families[kItemsByTag]));
+  for (it->Seek(prefix); it->Valid() && static_cast<int>(out.size()) < limit;
+       it->Next()) {
+    TimedId id = DecodeTimedId(absl::string_view(it->key().data(), it->key().size()),
+                               prefix.size());
+    out.push_back({std::move(id.item_id), id.created_at_ms});
+  }
+  if (absl::Status s = ToStatus(it->status(), "scanning tagged items"); !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, double>>> FeatureStore::TopTrending(
+    absl::string_view region, int limit, int64_t now_ms) const {
+  std::vector<std::pair<std::string, double>> top;
+  {
+    absl::ReaderMutexLock lock(&board_mu_);
+    auto it = boards_.find(region);
+    if (it != boards_.end()) top = it->second.Top(limit);
+  }
+  for (auto& [id, value] : top) {
+    value = TrendScore(value, now_ms, options_.trending_tau_ms);
+  }
+  return top;
+}
+
 absl::Status FeatureStore::ForEachItem(
     const std::function<absl::Status(const v1::Item&)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(
@@ -471,6 +718,18 @@ absl::Status FeatureStore::ForEachItem(
     if (absl::Status s = fn(*item); !s.ok()) return s;
   }
   return ToStatus(it->status(), "scanning items");
+}
+
+absl::Status FeatureStore::ForEachUser(
+    const std::function<absl::Status(const v1::User&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kUsers]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    absl::StatusOr<v1::User> user = Parse<v1::User>(it->value(), "user");
+    if (!user.ok()) return user.status();
+    if (absl::Status s = fn(*user); !s.ok()) return s;
+  }
+  return ToStatus(it->status(), "scanning users");
 }
 
 absl::StatusOr<std::vector<std::string>> FeatureStore::ItemsChangedAfter(

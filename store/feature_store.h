@@ -6,17 +6,21 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "store/records.pb.h"
+#include "store/trending.h"
 #include "zhongcao/v1/types.pb.h"
 
 namespace rocksdb {
@@ -35,6 +39,13 @@ struct StoreOptions {
   // that are re-run from scratch on failure.
   bool sync_writes = true;
   size_t block_cache_bytes = 256 << 20;
+  // Trending decays with this time constant: an event counts exp(-age/tau)
+  // of its weight (half after about 0.69 tau). Reopening with another value
+  // discards the stored trends, which cannot be converted.
+  int64_t trending_tau_ms = 6LL * 3600 * 1000;
+  // Items kept in memory per region (and for all regions) for TopTrending;
+  // a TopTrending limit above it gets at most this many.
+  int trending_board_size = 500;
 };
 
 // An item as the ranking stages see it. `item` is empty when the id is unknown.
@@ -74,7 +85,10 @@ class FeatureStore {
   absl::StatusOr<ItemWriteResult> DeleteItems(std::span<const std::string> ids);
   absl::Status UpsertUsers(std::span<const v1::User> users);
   absl::Status UpsertCreators(std::span<const v1::Creator> creators);
-  // Adds events to item counters and user histories.
+  // Adds events to item counters, user histories and trends. An event
+  // trends in its own region, else in its user's stored region, and always
+  // in the trend of all regions (""). Trend boards follow once the batch is
+  // durable.
   absl::Status RecordEvents(std::span<const v1::Event> events);
 
   // One MultiGet for a user's profile and history.
@@ -89,14 +103,28 @@ class FeatureStore {
   absl::StatusOr<std::vector<size_t>> MissingItems(
       std::span<const std::string> ids) const;
 
-  // The newest items, newest first.
-  absl::StatusOr<std::vector<TimedItemId>> NewestItems(int limit) const;
+  // The newest items created at or after `since_ms`, newest first.
+  absl::StatusOr<std::vector<TimedItemId>> NewestItems(
+      int limit, int64_t since_ms = std::numeric_limits<int64_t>::min()) const;
   // A creator's items created at or after `since_ms`, newest first.
   absl::StatusOr<std::vector<TimedItemId>> NewestItemsOfCreator(
       absl::string_view creator_id, int64_t since_ms, int limit) const;
 
+  // Items carrying `tag`, newest first.
+  absl::StatusOr<std::vector<TimedItemId>> NewestItemsWithTag(absl::string_view tag,
+                                                              int limit) const;
+
+  // The items trending most in `region` ("" for all regions), best first,
+  // with their engagement decayed to `now_ms`: each event's weight (click 1
+  // ... purchase 6) times exp(-age / trending_tau_ms). At most
+  // trending_board_size; an unknown region has none. Reads memory only.
+  absl::StatusOr<std::vector<std::pair<std::string, double>>> TopTrending(
+      absl::string_view region, int limit, int64_t now_ms) const;
+
   // Calls `fn` for every item, in id order; stops at the first error.
   absl::Status ForEachItem(const std::function<absl::Status(const v1::Item&)>& fn) const;
+  // Calls `fn` for every user profile, in id order; stops at the first error.
+  absl::Status ForEachUser(const std::function<absl::Status(const v1::User&)>& fn) const;
 
   // Item ids changed after change-log sequence `after`, each once, in the
   // order of their last change.
@@ -120,6 +148,13 @@ class FeatureStore {
   absl::StatusOr<std::optional<std::string>> ReadMeta(absl::string_view key) const;
   absl::StatusOr<ItemWriteResult> WriteItemChanges(std::span<const v1::Item> upserts,
                                                    std::span<const std::string> deletes);
+  absl::Status OpenTrending();
+  absl::Status BuildTagIndexIfMissing();
+  // Stored regions of the users of events that carry no region.
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> UserRegions(
+      std::span<const v1::Event> events) const;
+  // Reads the merged trend rows `keys` and offers them to the boards.
+  absl::Status RefreshBoards(const std::vector<std::string>& keys);
   template <typename Message>
   absl::Status UpsertRows(std::span<const Message> rows, int family,
                           void (*count_new)(Counts*));
@@ -132,6 +167,15 @@ class FeatureStore {
   mutable absl::Mutex write_mu_;
   uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
   Counts counts_ ABSL_GUARDED_BY(write_mu_);
+  // Held shared by RecordEvents from reading merged trends to offering them,
+  // and exclusively by DeleteItems from its write until it has taken the
+  // items off the boards, so every refresh sees the delete whole or not at
+  // all.
+  mutable absl::Mutex board_refresh_mu_;
+  // Guards only memory; never held across RocksDB I/O, so TopTrending never
+  // waits for the disk.
+  mutable absl::Mutex board_mu_ ABSL_ACQUIRED_AFTER(board_refresh_mu_);
+  absl::flat_hash_map<std::string, TrendingBoard> boards_ ABSL_GUARDED_BY(board_mu_);
 };
 
 }  // namespace zhongcao::store

@@ -39,12 +39,35 @@ std::string ItemByCreatorKey(absl::string_view creator_id, int64_t created_at_ms
   return absl::StrCat(CreatorPrefix(creator_id), ItemByTimeKey(created_at_ms, item_id));
 }
 
+std::string TagPrefix(absl::string_view tag) { return CreatorPrefix(tag); }
+
+std::string ItemByTagKey(absl::string_view tag, int64_t created_at_ms,
+                         absl::string_view item_id) {
+  return absl::StrCat(TagPrefix(tag), ItemByTimeKey(created_at_ms, item_id));
+}
+
 TimedId DecodeTimedId(absl::string_view key, size_t prefix_size) {
   key.remove_prefix(prefix_size);
   TimedId out;
   out.created_at_ms = static_cast<int64_t>(~DecodeUint64(key.substr(0, 8)));
   out.item_id = std::string(key.substr(8));
   return out;
+}
+
+std::string TrendKey(absl::string_view item_id, absl::string_view region) {
+  return absl::StrCat(TrendItemPrefix(item_id), region);
+}
+
+std::string TrendItemPrefix(absl::string_view item_id) {
+  return absl::StrCat(item_id, absl::string_view("\0", 1));
+}
+
+bool DecodeTrendKey(absl::string_view key, TrendKeyParts* parts) {
+  const size_t separator = key.find('\0');
+  if (separator == absl::string_view::npos) return false;
+  parts->item_id = std::string(key.substr(0, separator));
+  parts->region = std::string(key.substr(separator + 1));
+  return true;
 }
 
 }  // namespace zhongcao::store

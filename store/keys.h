@@ -20,11 +20,27 @@ std::string ItemByTimeKey(int64_t created_at_ms, absl::string_view item_id);
 std::string CreatorPrefix(absl::string_view creator_id);
 std::string ItemByCreatorKey(absl::string_view creator_id, int64_t created_at_ms,
                              absl::string_view item_id);
-// The item id and creation time at the end of either key.
+// Items by tag, laid out like items by creator: newest first within a tag.
+std::string TagPrefix(absl::string_view tag);
+std::string ItemByTagKey(absl::string_view tag, int64_t created_at_ms,
+                         absl::string_view item_id);
+// The item id and creation time at the end of any of these keys.
 struct TimedId {
   int64_t created_at_ms;
   std::string item_id;
 };
 TimedId DecodeTimedId(absl::string_view key, size_t prefix_size);
+
+// Trend rows: item id, '\0', region ("" for the trend of all regions). The
+// item comes first so that deleting an item finds its rows with one seek.
+std::string TrendKey(absl::string_view item_id, absl::string_view region);
+// Every trend key of one item starts with this.
+std::string TrendItemPrefix(absl::string_view item_id);
+struct TrendKeyParts {
+  std::string item_id;
+  std::string region;
+};
+// False when `key` has no '\0' separator.
+bool DecodeTrendKey(absl::string_view key, TrendKeyParts* parts);
 
 }  // namespace zhongcao::store

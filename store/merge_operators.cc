@@ -6,6 +6,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "store/records.pb.h"
+#include "store/trending.h"
 
 namespace zhongcao::store {
 namespace {
@@ -71,6 +72,31 @@ class HistoryMergeOperator : public rocksdb::AssociativeMergeOperator {
   int limit_;
 };
 
+class TrendMergeOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    double sum = 0;
+    double delta = 0;
+    if (!DecodeTrendValue(absl::string_view(value.data(), value.size()), &delta)) {
+      return false;
+    }
+    if (existing == nullptr) {
+      sum = delta;
+    } else {
+      if (!DecodeTrendValue(absl::string_view(existing->data(), existing->size()),
+                            &sum)) {
+        return false;
+      }
+      sum = LogAddExp(sum, delta);
+    }
+    *new_value = EncodeTrendValue(sum);
+    return true;
+  }
+  const char* Name() const override { return "zhongcao.Trend.logsumexp"; }
+};
+
 }  // namespace
 
 std::shared_ptr<rocksdb::MergeOperator> NewCountersMergeOperator() {
@@ -79,6 +105,10 @@ std::shared_ptr<rocksdb::MergeOperator> NewCountersMergeOperator() {
 
 std::shared_ptr<rocksdb::MergeOperator> NewHistoryMergeOperator(int limit) {
   return std::make_shared<HistoryMergeOperator>(limit);
+}
+
+std::shared_ptr<rocksdb::MergeOperator> NewTrendMergeOperator() {
+  return std::make_shared<TrendMergeOperator>();
 }
 
 }  // namespace zhongcao::store

@@ -1,4 +1,4 @@
-// RocksDB merge operators that let events update counters and histories
+// RocksDB merge operators that let events update counters, histories and trends
 // without a read-modify-write, so concurrent writers never lose an update.
 #pragma once
 
@@ -13,5 +13,8 @@ std::shared_ptr<rocksdb::MergeOperator> NewCountersMergeOperator();
 
 // Appends one UserHistory to another and keeps the newest `limit` events.
 std::shared_ptr<rocksdb::MergeOperator> NewHistoryMergeOperator(int limit);
+
+// Adds two trend values (see store/trending.h) by log-sum-exp.
+std::shared_ptr<rocksdb::MergeOperator> NewTrendMergeOperator();
 
 }  // namespace zhongcao::store

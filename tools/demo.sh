@@ -20,4 +20,5 @@ fi
 # One OpenMP thread per searching thread; see ../shared/STACK.md.
 export OMP_NUM_THREADS=1
 echo "serving $dir on localhost:50051; try: build/tools/cli/zhongcao_cli feed --user=u000001" >&2
-exec build/service/zhongcao_server --data_dir="$dir" --listen=localhost:50051
+exec build/service/zhongcao_server --data_dir="$dir" --listen=localhost:50051 \
+  --config=deploy/zhongcao.toml

@@ -2,13 +2,7 @@
 
 #include <algorithm>
 
-#include "xxhash.h"
-
 namespace zhongcao::ranking {
-
-uint32_t ServedHash(absl::string_view item_id) {
-  return XXH32(item_id.data(), item_id.size(), /*seed=*/0x7a68);
-}
 
 bool SeenFilter::Keep(const Candidate& c, const FeedContext& context) const {
   return !context.seen.contains(c.item_id);
@@ -36,6 +30,11 @@ bool AvailabilityFilter::Keep(const Candidate& c, const FeedContext&) const {
   const v1::Item& item = *c.item;
   if (item.unavailable()) return false;
   return item.kind() != v1::ITEM_KIND_PRODUCT || item.product().stock() > 0;
+}
+
+bool ShoppableFilter::Keep(const Candidate& c, const FeedContext& context) const {
+  return !context.ShoppingSurface() || c.item->kind() == v1::ITEM_KIND_PRODUCT ||
+         c.linked_in_stock > 0;
 }
 
 bool BlockedCreatorFilter::Keep(const Candidate& c, const FeedContext& context) const {

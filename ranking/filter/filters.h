@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ranking/filter/filter.h"
+#include "ranking/id_hash.h"
 
 namespace zhongcao::ranking {
 
@@ -54,6 +55,15 @@ class AvailabilityFilter : public Filter {
   bool Keep(const Candidate& c, const FeedContext& context) const override;
 };
 
+// On a shopping surface, content none of whose linked products is in stock:
+// a card there must lead to something one can buy.
+class ShoppableFilter : public Filter {
+ public:
+  absl::string_view name() const override { return "not_shoppable"; }
+  bool needs_features() const override { return true; }
+  bool Keep(const Candidate& c, const FeedContext& context) const override;
+};
+
 // Items by creators the user blocked.
 class BlockedCreatorFilter : public Filter {
  public:
@@ -61,8 +71,5 @@ class BlockedCreatorFilter : public Filter {
   bool needs_features() const override { return true; }
   bool Keep(const Candidate& c, const FeedContext& context) const override;
 };
-
-// Item id hash used by the page token and the served filter.
-uint32_t ServedHash(absl::string_view item_id);
 
 }  // namespace zhongcao::ranking

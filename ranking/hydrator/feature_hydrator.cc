@@ -1,8 +1,41 @@
 #include "ranking/hydrator/feature_hydrator.h"
 
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "ranking/scorer/weighted_scorer.h"
 
 namespace zhongcao::ranking {
+
+absl::Status FeatureHydrator::HydrateLinkedProducts(
+    std::vector<Candidate>* candidates) const {
+  std::vector<std::string> ids;
+  absl::flat_hash_map<std::string, size_t> position;
+  for (const Candidate& c : *candidates) {
+    if (!c.item.has_value()) continue;
+    for (const std::string& id : c.item->linked_product_ids()) {
+      if (position.try_emplace(id, ids.size()).second) ids.push_back(id);
+    }
+  }
+  if (ids.empty()) return absl::OkStatus();
+  absl::StatusOr<std::vector<store::ItemRecord>> products = store_.ReadItems(ids);
+  if (!products.ok()) return products.status();
+  for (Candidate& c : *candidates) {
+    if (!c.item.has_value()) continue;
+    for (const std::string& id : c.item->linked_product_ids()) {
+      const store::ItemRecord& p = (*products)[position[id]];
+      if (!p.item.has_value() || p.item->unavailable() ||
+          p.item->product().stock() <= 0) {
+        continue;
+      }
+      ++c.linked_in_stock;
+      c.linked_purchase_signal =
+          std::max(c.linked_purchase_signal, PurchaseSignal(p.counters, *p.item));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status FeatureHydrator::Hydrate(FeedContext* context,
                                       std::vector<Candidate>* candidates) const {
@@ -36,7 +69,7 @@ absl::Status FeatureHydrator::Hydrate(FeedContext* context,
     auto it = context->creators.find(c.item->creator_id());
     c.creator = it == context->creators.end() ? nullptr : &it->second;
   }
-  return absl::OkStatus();
+  return HydrateLinkedProducts(candidates);
 }
 
 }  // namespace zhongcao::ranking

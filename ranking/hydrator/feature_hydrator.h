@@ -1,5 +1,6 @@
-// Hydration: one batched read of items and counters for all candidates, and
-// one of their creators. Never a read per candidate.
+// Hydration: one batched read of items and counters for all candidates, one
+// of their creators and one of the products they link. Never a read per
+// candidate.
 #pragma once
 
 #include <vector>
@@ -14,11 +15,14 @@ namespace zhongcao::ranking {
 class FeatureHydrator {
  public:
   explicit FeatureHydrator(const store::FeatureStore& store) : store_(store) {}
-  // Fills item, counters and creator of every candidate; creators land in
-  // context->creators, which must outlive the candidates.
+  // Fills item, counters, creator and linked-product signals of every
+  // candidate; creators land in context->creators, which must outlive the
+  // candidates.
   absl::Status Hydrate(FeedContext* context, std::vector<Candidate>* candidates) const;
 
  private:
+  absl::Status HydrateLinkedProducts(std::vector<Candidate>* candidates) const;
+
   const store::FeatureStore& store_;
 };
 

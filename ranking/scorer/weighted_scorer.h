@@ -1,54 +1,51 @@
-// The first scorer: a weighted sum of a few documented features.
+// The default scorer: a weighted sum of predicted engagement and purchase
+// from item, creator, user and context features. Every feature is in
+// [0, 1] (similarities in [-1, 1]); the weights come from configuration.
 //
-//   score = similarity * sim + engagement * eng + freshness * fresh
-//         + following * followed
+//   similarity          user long-term vector . item embedding
+//   session_similarity  user session vector . item embedding
+//   engagement          0.5 * volume + 0.5 * rate, where volume is
+//                       log(1 + e) / log(1 + 10000) with e = clicks + 2 likes
+//                       + 2 comments + 3 saves + 3 shares, and rate is
+//                       e / (impressions + 20), both capped at 1
+//   purchase            products: log(1 + 5 carts + 10 purchases + 0.1 sales)
+//                       / log(1 + 10000); content: 0.5 times the best signal
+//                       of its in-stock linked products
+//   freshness           0.5 ^ (age / half_life)
+//   following           1 when the user follows the creator
+//   creator_trust       tier prior: KOC 1, KOL 0.7, brand staff 0.4, brand
+//                       0.3, unknown 0.2 (niche trusted voices convert best)
+//   price_fit           products with a known typical price for the user:
+//                       exp(-|ln(price / typical)|)
 //
-//   sim      inner product of the user's vector and the item's (0 when either
-//            is missing); vectors are expected to be unit length
-//   eng      log(1 + e) / log(1 + 10000), capped at 1, where
-//            e = clicks + 2 likes + 2 comments + 3 saves + 3 shares
-//              + 5 add-to-carts + 10 purchases + 0.1 product sales
-//   fresh    0.5 ^ (age / half_life), age since the item's creation
-//   followed 1 when the user follows the item's creator
-//
-// Weights come from configuration (ScoringWeights). A learned model is a
-// second Scorer behind the same interface.
+// A learned model is another Scorer behind the same interface.
 #pragma once
 
 #include <vector>
 
 #include "ranking/candidate.h"
 #include "ranking/feed_context.h"
+#include "ranking/feed_settings.h"
 
 namespace zhongcao::ranking {
-
-struct ScoringWeights {
-  float similarity = 1.0f;
-  float engagement = 0.3f;
-  float freshness = 0.2f;
-  float following = 0.3f;
-  double freshness_half_life_hours = 48;
-};
 
 class Scorer {
  public:
   virtual ~Scorer() = default;
   // Sets score and contributions of every candidate (all hydrated).
-  virtual void Score(const FeedContext& context,
+  virtual void Score(const FeedContext& context, const ScoringWeights& weights,
                      std::vector<Candidate>* candidates) const = 0;
 };
 
 class WeightedScorer : public Scorer {
  public:
-  explicit WeightedScorer(ScoringWeights weights) : weights_(weights) {}
-  void Score(const FeedContext& context,
+  void Score(const FeedContext& context, const ScoringWeights& weights,
              std::vector<Candidate>* candidates) const override;
-
- private:
-  ScoringWeights weights_;
 };
 
 // The engagement feature alone, in [0, 1].
-float EngagementFeature(const store::ItemCounters& counters, const v1::Item& item);
+float EngagementFeature(const store::ItemCounters& counters);
+// The purchase signal of one product, in [0, 1].
+float PurchaseSignal(const store::ItemCounters& counters, const v1::Item& product);
 
 }  // namespace zhongcao::ranking

@@ -35,6 +35,8 @@ def _require_env(name):
 
 
 SERVER_BINARY = _require_env("ZHONGCAO_SERVER")
+# Creator caps off: see e2e.toml.
+E2E_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "e2e.toml")
 STUBS_DIR = _require_env("ZHONGCAO_PYTHON_STUBS")
 if not os.path.isfile(os.path.join(STUBS_DIR, "zhongcao", "v1", "recommend_pb2.py")):
     sys.stderr.write("zhongcao e2e: no stubs in %s; build zhongcao_python_stubs\n"
@@ -101,7 +103,8 @@ class Server(object):
         env = dict(os.environ)
         env["OMP_NUM_THREADS"] = "1"
         args = [SERVER_BINARY, "--data_dir=" + self.data_dir,
-                "--listen=127.0.0.1:0", "--dim=%d" % self.dim] + self.extra_args
+                "--listen=127.0.0.1:0", "--dim=%d" % self.dim,
+                "--config=" + E2E_CONFIG] + self.extra_args
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log,
                                          stderr=subprocess.STDOUT, env=env)

@@ -12,6 +12,7 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "service/node.h"
+#include "tests/integration/test_server.h"
 #include "zhongcao/v1/admin.grpc.pb.h"
 #include "zhongcao/v1/ingest.grpc.pb.h"
 #include "zhongcao/v1/recommend.grpc.pb.h"
@@ -22,47 +23,17 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int kDim = 16;
 
-std::vector<float> UnitVector(std::mt19937_64& rng) {
-  std::normal_distribution<float> normal;
-  std::vector<float> v(kDim);
-  float norm = 0;
-  for (float& x : v) {
-    x = normal(rng);
-    norm += x * x;
-  }
-  for (float& x : v) x /= std::sqrt(norm);
-  return v;
-}
-
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("server_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    service::NodeOptions options;
-    options.data_dir = dir_;
-    options.index.dim = kDim;
-    auto node = service::Node::Open(options);
-    ASSERT_TRUE(node.ok()) << node.status();
-    node_ = *std::move(node);
-    service::ServerOptions server_options;
-    server_options.address = "127.0.0.1:0";
-    auto server = service::ZhongcaoServer::Start(*node_, server_options);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    recommend_ = v1::RecommendService::NewStub(channel_);
-    ingest_ = v1::IngestService::NewStub(channel_);
-    admin_ = v1::AdminService::NewStub(channel_);
-  }
-
-  void TearDown() override {
-    server_.reset();
-    node_.reset();
-    fs::remove_all(dir_);
+    // These tests are about the API, not re-ranking: no creator caps, so a
+    // page of one creator's items fills.
+    service::ServerOptions options;
+    options.ranking.settings.rerank.creator_cap_per_page = 1000;
+    options.ranking.settings.rerank.creator_cap_per_session = 100000;
+    server_ = std::make_unique<testing::TestServer>(kDim, std::move(options));
+    channel_ = server_->channel();
+    dir_ = server_->dir();
   }
 
   v1::Item Note(const std::string& id, const std::string& creator = "c1") {
@@ -70,54 +41,33 @@ class ServerTest : public ::testing::Test {
     item.set_id(id);
     item.set_kind(v1::ITEM_KIND_NOTE);
     item.set_creator_id(creator);
-    for (float x : UnitVector(rng_)) item.add_embedding(x);
+    for (float x : testing::RandomUnit(kDim, rng_)) item.add_embedding(x);
     return item;
   }
 
   grpc::Status Upsert(std::vector<v1::Item> items) {
-    grpc::ClientContext context;
-    v1::UpsertItemsRequest request;
-    for (auto& item : items) *request.add_items() = std::move(item);
-    v1::UpsertItemsResponse response;
-    return ingest_->UpsertItems(&context, request, &response);
+    return server_->Upsert(std::move(items));
   }
-
   grpc::Status Feed(const v1::GetFeedRequest& request, v1::GetFeedResponse* response) {
-    grpc::ClientContext context;
-    return recommend_->GetFeed(&context, request, response);
+    return server_->Feed(request, response);
   }
-
-  int64_t ItemCount() {
-    grpc::ClientContext context;
-    v1::GetStatusResponse status;
-    EXPECT_TRUE(admin_->GetStatus(&context, {}, &status).ok());
-    return status.items();
-  }
+  int64_t ItemCount() { return server_->Status().items(); }
 
   v1::User UserWithVector(const std::string& id) {
     v1::User user;
     user.set_id(id);
     user.set_region("shanghai");
-    for (float x : UnitVector(rng_)) user.add_embedding(x);
+    for (float x : testing::RandomUnit(kDim, rng_)) user.add_embedding(x);
     return user;
   }
-
   void UpsertUser(const v1::User& user) {
-    grpc::ClientContext context;
-    v1::UpsertUsersRequest request;
-    *request.add_users() = user;
-    v1::UpsertUsersResponse response;
-    ASSERT_TRUE(ingest_->UpsertUsers(&context, request, &response).ok());
+    ASSERT_TRUE(server_->UpsertUsers({user}).ok());
   }
 
   std::mt19937_64 rng_{7};
-  fs::path dir_;
-  std::unique_ptr<service::Node> node_;
-  std::unique_ptr<service::ZhongcaoServer> server_;
+  std::unique_ptr<testing::TestServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::RecommendService::Stub> recommend_;
-  std::unique_ptr<v1::IngestService::Stub> ingest_;
-  std::unique_ptr<v1::AdminService::Stub> admin_;
+  fs::path dir_;
 };
 
 TEST_F(ServerTest, Health_ReportsServingForEveryService) {
@@ -138,7 +88,7 @@ TEST_F(ServerTest, GetStatus_ReportsCountsIndexAndDataDir) {
   UpsertUser(UserWithVector("u1"));
   grpc::ClientContext context;
   v1::GetStatusResponse status;
-  ASSERT_TRUE(admin_->GetStatus(&context, {}, &status).ok());
+  ASSERT_TRUE(server_->admin->GetStatus(&context, {}, &status).ok());
   EXPECT_EQ(status.items(), 2);
   EXPECT_EQ(status.users(), 1);
   EXPECT_EQ(status.indexed_vectors(), 2);
@@ -196,7 +146,7 @@ TEST_F(ServerTest, RecordEvents_SeenItemsLeaveTheNextFeed) {
   }
   grpc::ClientContext context;
   v1::RecordEventsResponse recorded;
-  ASSERT_TRUE(ingest_->RecordEvents(&context, events, &recorded).ok());
+  ASSERT_TRUE(server_->ingest->RecordEvents(&context, events, &recorded).ok());
   EXPECT_EQ(recorded.recorded(), 5);
 
   v1::GetFeedResponse second;
@@ -215,7 +165,12 @@ TEST_F(ServerTest, GetFeed_UnknownUser_ReturnsColdStartFeed) {
   v1::GetFeedResponse response;
   ASSERT_TRUE(Feed(request, &response).ok());
   ASSERT_EQ(response.items_size(), 2);
-  EXPECT_EQ(response.items(0).explanation().sources(0), "recent");
+  for (const auto& item : response.items()) {
+    ASSERT_GT(item.explanation().sources_size(), 0);
+    for (const auto& source : item.explanation().sources()) {
+      EXPECT_NE(source, "ann:user") << "an unknown user has no long-term vector";
+    }
+  }
 }
 
 TEST_F(ServerTest, GetFeed_FiltersRegionKindAndAvailabilityOnEveryItem) {
@@ -326,7 +281,7 @@ TEST_F(ServerTest, UpsertItems_OneBadElement_RejectsWholeBatchAndNamesIt) {
   related.set_item_id("good1");
   related.set_count(5);
   v1::GetRelatedResponse response;
-  EXPECT_EQ(recommend_->GetRelated(&context, related, &response).error_code(),
+  EXPECT_EQ(server_->recommend->GetRelated(&context, related, &response).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 
@@ -341,7 +296,7 @@ TEST_F(ServerTest, RecordEvents_UnknownItem_NotFoundAndNothingRecorded) {
   }
   grpc::ClientContext context;
   v1::RecordEventsResponse response;
-  grpc::Status status = ingest_->RecordEvents(&context, request, &response);
+  grpc::Status status = server_->ingest->RecordEvents(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message().rfind("events[1].item_id", 0), 0u)
       << status.error_message();
@@ -363,7 +318,7 @@ TEST_F(ServerTest, RecordEvents_BadType_InvalidArgument) {
   event->set_type(static_cast<v1::EventType>(77));
   grpc::ClientContext context;
   v1::RecordEventsResponse response;
-  grpc::Status status = ingest_->RecordEvents(&context, request, &response);
+  grpc::Status status = server_->ingest->RecordEvents(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message().rfind("events[0].type", 0), 0u);
 }
@@ -378,7 +333,7 @@ TEST_F(ServerTest, DeleteItems_DeletedItemNeverServedAgain) {
   request.add_item_ids("n7");
   request.add_item_ids("never-existed");
   v1::DeleteItemsResponse response;
-  ASSERT_TRUE(ingest_->DeleteItems(&context, request, &response).ok());
+  ASSERT_TRUE(server_->ingest->DeleteItems(&context, request, &response).ok());
   EXPECT_EQ(response.deleted(), 2);
   UpsertUser(UserWithVector("u1"));
   v1::GetFeedRequest feed;
@@ -407,7 +362,7 @@ TEST_F(ServerTest, GetRelated_ExcludesTheItemAndHonoursKinds) {
   request.set_count(5);
   request.add_kinds(v1::ITEM_KIND_VIDEO);
   v1::GetRelatedResponse response;
-  ASSERT_TRUE(recommend_->GetRelated(&context, request, &response).ok());
+  ASSERT_TRUE(server_->recommend->GetRelated(&context, request, &response).ok());
   ASSERT_EQ(response.items_size(), 5);
   for (const auto& item : response.items()) {
     EXPECT_NE(item.item_id(), "n0");
@@ -421,7 +376,7 @@ TEST_F(ServerTest, RankProducts_DuplicateId_InvalidArgumentNamingIt) {
   request.set_user_id("u1");
   for (const char* id : {"p1", "p2", "p1"}) request.add_product_ids(id);
   v1::RankProductsResponse response;
-  grpc::Status status = recommend_->RankProducts(&context, request, &response);
+  grpc::Status status = server_->recommend->RankProducts(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message().rfind("product_ids[2]", 0), 0u)
       << status.error_message();

@@ -1,4 +1,7 @@
 // Unit tests of the feed's filters and scorer, on hand-made candidates.
+#include <cmath>
+#include <map>
+
 #include "gtest/gtest.h"
 #include "ranking/filter/filters.h"
 #include "ranking/scorer/weighted_scorer.h"
@@ -70,18 +73,35 @@ TEST(Filters, KindAndBlockedCreator) {
   EXPECT_FALSE(BlockedCreatorFilter().Keep(Make(v1::ITEM_KIND_NOTE), context));
 }
 
+ScoringWeights Only(float ScoringWeights::*field, float value) {
+  ScoringWeights w;
+  for (float ScoringWeights::*f :
+       {&ScoringWeights::similarity, &ScoringWeights::session_similarity,
+        &ScoringWeights::engagement, &ScoringWeights::purchase,
+        &ScoringWeights::freshness, &ScoringWeights::following,
+        &ScoringWeights::creator_trust, &ScoringWeights::price_fit}) {
+    w.*f = 0;
+  }
+  w.*field = value;
+  return w;
+}
+
 TEST(WeightedScorer, ScoreIsTheSumOfItsNamedContributions) {
   FeedContext context;
   context.now_ms = 1'000'000'000;
   context.user_vector = {1, 0};
+  context.session_vector = {0, 1};
   context.following.insert("c1");
   std::vector<Candidate> candidates{Make(v1::ITEM_KIND_NOTE)};
-  candidates[0].item->add_embedding(0.5f);
-  candidates[0].item->add_embedding(0.5f);
+  candidates[0].item->add_embedding(0.6f);
+  candidates[0].item->add_embedding(0.8f);
   candidates[0].item->set_created_at_ms(context.now_ms);  // brand new
   candidates[0].counters.set_clicks(100);
-  WeightedScorer({.similarity = 1, .engagement = 0.5, .freshness = 0.2, .following = 0.3})
-      .Score(context, &candidates);
+  candidates[0].counters.set_impressions(180);
+  ScoringWeights weights;
+  weights.freshness = 0.2f;
+  weights.following = 0.3f;
+  WeightedScorer().Score(context, weights, &candidates);
   const Candidate& c = candidates[0];
   float sum = 0;
   std::map<std::string, float> parts;
@@ -90,10 +110,17 @@ TEST(WeightedScorer, ScoreIsTheSumOfItsNamedContributions) {
     parts[name] = part;
   }
   EXPECT_FLOAT_EQ(c.score, sum);
-  EXPECT_FLOAT_EQ(parts["similarity"], 0.5f);
+  EXPECT_FLOAT_EQ(parts["similarity"], weights.similarity * 0.6f);
+  EXPECT_FLOAT_EQ(parts["session_similarity"], weights.session_similarity * 0.8f);
   EXPECT_FLOAT_EQ(parts["freshness"], 0.2f);
   EXPECT_FLOAT_EQ(parts["following"], 0.3f);
-  EXPECT_NEAR(parts["engagement"], 0.5f * std::log1p(100.0) / std::log1p(10000.0), 1e-6);
+  EXPECT_FLOAT_EQ(parts["creator_trust"],
+                  weights.creator_trust * 0.2f);  // unknown creator
+  const double volume = std::log1p(100.0) / std::log1p(10000.0);
+  const double rate = 100.0 / (180 + 20);
+  EXPECT_NEAR(parts["engagement"], weights.engagement * (0.5 * volume + 0.5 * rate),
+              1e-6);
+  EXPECT_EQ(parts.count("purchase"), 0u);  // not a product, links nothing
 }
 
 TEST(WeightedScorer, MoreEngagementAndNewerItemsScoreHigher) {
@@ -104,10 +131,60 @@ TEST(WeightedScorer, MoreEngagementAndNewerItemsScoreHigher) {
   candidates[0].item->set_created_at_ms(context.now_ms);
   candidates[1].item->set_created_at_ms(context.now_ms - 48LL * 3600 * 1000);
   candidates[2].item->set_created_at_ms(context.now_ms - 48LL * 3600 * 1000);
-  candidates[2].counters.set_purchases(50);
-  WeightedScorer(ScoringWeights{}).Score(context, &candidates);
+  candidates[2].counters.set_likes(50);
+  WeightedScorer().Score(context, ScoringWeights{}, &candidates);
   EXPECT_GT(candidates[0].score, candidates[1].score);  // half-life 48 h
   EXPECT_GT(candidates[2].score, candidates[1].score);
+}
+
+TEST(WeightedScorer, PurchaseSignalAndShoppableContent) {
+  FeedContext context;
+  std::vector<Candidate> candidates{Make(v1::ITEM_KIND_PRODUCT), Make(v1::ITEM_KIND_NOTE),
+                                    Make(v1::ITEM_KIND_NOTE)};
+  candidates[0].counters.set_purchases(30);
+  candidates[1].linked_in_stock = 1;
+  candidates[1].linked_purchase_signal = 0.8f;
+  WeightedScorer().Score(context, Only(&ScoringWeights::purchase, 1), &candidates);
+  EXPECT_FLOAT_EQ(candidates[0].score,
+                  static_cast<float>(std::log1p(300.0) / std::log1p(10000.0)));
+  EXPECT_FLOAT_EQ(candidates[1].score, 0.4f);  // half of its best linked product
+  EXPECT_FLOAT_EQ(candidates[2].score, 0.0f);
+}
+
+TEST(WeightedScorer, CreatorTrustPrefersKocsAndPriceFitPeaksAtTypicalPrice) {
+  FeedContext context;
+  context.typical_price_cents = 10000;
+  v1::Creator koc, brand;
+  koc.set_tier(v1::CREATOR_TIER_KOC);
+  brand.set_tier(v1::CREATOR_TIER_BRAND);
+  std::vector<Candidate> trust{Make(v1::ITEM_KIND_NOTE), Make(v1::ITEM_KIND_NOTE)};
+  trust[0].creator = &koc;
+  trust[1].creator = &brand;
+  WeightedScorer().Score(context, Only(&ScoringWeights::creator_trust, 1), &trust);
+  EXPECT_GT(trust[0].score, trust[1].score);
+
+  std::vector<Candidate> prices{Make(v1::ITEM_KIND_PRODUCT), Make(v1::ITEM_KIND_PRODUCT),
+                                Make(v1::ITEM_KIND_PRODUCT)};
+  prices[0].item->mutable_product()->set_price_cents(10000);
+  prices[1].item->mutable_product()->set_price_cents(20000);
+  prices[2].item->mutable_product()->set_price_cents(100000);
+  WeightedScorer().Score(context, Only(&ScoringWeights::price_fit, 1), &prices);
+  EXPECT_FLOAT_EQ(prices[0].score, 1.0f);
+  EXPECT_FLOAT_EQ(prices[1].score, 0.5f);
+  EXPECT_GT(prices[1].score, prices[2].score);
+}
+
+TEST(Filters, Shoppable_OnlyOnShoppingSurfaces) {
+  FeedContext context;
+  Candidate bare = Make(v1::ITEM_KIND_NOTE);
+  Candidate shoppable = Make(v1::ITEM_KIND_NOTE);
+  shoppable.linked_in_stock = 2;
+  context.surface = v1::SURFACE_HOME;
+  EXPECT_TRUE(ShoppableFilter().Keep(bare, context));
+  context.surface = v1::SURFACE_SHOP;
+  EXPECT_FALSE(ShoppableFilter().Keep(bare, context));
+  EXPECT_TRUE(ShoppableFilter().Keep(shoppable, context));
+  EXPECT_TRUE(ShoppableFilter().Keep(Make(v1::ITEM_KIND_PRODUCT), context));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Unit tests of store::FeatureStore: rows and counts, reopening, deletes and
-// secondary keys, newest-item scans, event counters and histories, the item
-// change log and meta values.
+// secondary keys, newest-item and tag scans, event counters and histories,
+// the item change log and meta values. Trending: trending_test.cc.
 #include <unistd.h>
 
 #include <filesystem>
@@ -427,6 +427,72 @@ TEST_F(FeatureStoreTest, NewestItemsOfCreator_PrefixCreatorDoesNotLeak) {
   EXPECT_THAT(NewestOf("c1", 0, 1), ElementsAre("by-c1"));
 }
 
+TEST_F(FeatureStoreTest, NewestItems_SinceStopsAtOlderItems) {
+  Upsert({MakeItem("old", "c1", 1000), MakeItem("mid", "c1", 3000),
+          MakeItem("new", "c2", 5000)});
+  EXPECT_THAT(IdsOf(*store_->NewestItems(10, 3000)), ElementsAre("new", "mid"));
+  EXPECT_THAT(IdsOf(*store_->NewestItems(1, 0)), ElementsAre("new"));
+  EXPECT_THAT(IdsOf(*store_->NewestItems(10, 6000)), IsEmpty());
+}
+
+// ---------------------------------------------------------------------------
+// Items by tag
+
+v1::Item Tagged(const std::string& id, int64_t created_at_ms,
+                const std::vector<std::string>& tags) {
+  v1::Item item = MakeItem(id, "c1", created_at_ms);
+  for (const std::string& tag : tags) item.add_tags(tag);
+  return item;
+}
+
+TEST_F(FeatureStoreTest, NewestItemsWithTag_NewestFirstLimitAndNoPrefixLeak) {
+  Upsert({Tagged("a", 100, {"1111", "beauty"}), Tagged("b", 300, {"1111"}),
+          Tagged("c", 200, {"11111"}), Tagged("d", 400, {"111"}), Tagged("e", 50, {})});
+  auto tagged = [&](const std::string& tag, int limit = 100) {
+    absl::StatusOr<std::vector<TimedItemId>> items =
+        store_->NewestItemsWithTag(tag, limit);
+    EXPECT_TRUE(items.ok()) << items.status();
+    return items.ok() ? IdsOf(*items) : std::vector<std::string>{};
+  };
+  EXPECT_THAT(tagged("1111"), ElementsAre("b", "a"));
+  EXPECT_THAT(tagged("1111", 1), ElementsAre("b"));
+  EXPECT_THAT(tagged("11111"), ElementsAre("c"));
+  EXPECT_THAT(tagged("111"), ElementsAre("d"));
+  EXPECT_THAT(tagged("beauty"), ElementsAre("a"));
+  EXPECT_THAT(tagged("618"), IsEmpty());
+  absl::StatusOr<std::vector<TimedItemId>> timed = store_->NewestItemsWithTag("1111", 1);
+  ASSERT_TRUE(timed.ok());
+  EXPECT_EQ((*timed)[0].created_at_ms, 300);
+  Reopen();
+  EXPECT_THAT(tagged("1111"), ElementsAre("b", "a"));
+}
+
+TEST_F(FeatureStoreTest, NewestItemsWithTag_FollowsReplaceAndDelete) {
+  auto tagged = [&](const std::string& tag) {
+    absl::StatusOr<std::vector<TimedItemId>> items = store_->NewestItemsWithTag(tag, 100);
+    EXPECT_TRUE(items.ok()) << items.status();
+    return items.ok() ? IdsOf(*items) : std::vector<std::string>{};
+  };
+  Upsert({Tagged("a", 100, {"1111", "618"}), Tagged("b", 200, {"1111"})});
+  // "a" leaves 618, keeps 1111 with a new time (now the newest), joins x.
+  Upsert({Tagged("a", 300, {"1111", "x"})});
+  EXPECT_THAT(tagged("1111"), ElementsAre("a", "b"));
+  EXPECT_THAT(tagged("618"), IsEmpty());
+  EXPECT_THAT(tagged("x"), ElementsAre("a"));
+  // Twice in one batch: only the last version's tags remain.
+  Upsert({Tagged("b", 200, {"y"}), Tagged("b", 250, {"z"})});
+  EXPECT_THAT(tagged("1111"), ElementsAre("a"));
+  EXPECT_THAT(tagged("y"), IsEmpty());
+  EXPECT_THAT(tagged("z"), ElementsAre("b"));
+  Delete({"a"});
+  EXPECT_THAT(tagged("1111"), IsEmpty());
+  EXPECT_THAT(tagged("x"), IsEmpty());
+  EXPECT_THAT(tagged("z"), ElementsAre("b"));
+  Upsert({Tagged("c", 10, {"z"})});
+  Reopen();
+  EXPECT_THAT(tagged("z"), ElementsAre("b", "c"));
+}
+
 // ---------------------------------------------------------------------------
 // Events
 
@@ -615,6 +681,33 @@ TEST_F(FeatureStoreTest, ForEachItem_IdOrderAndStopsAtFirstError) {
   const absl::Status status = store_->ForEachItem([&](const v1::Item& item) {
     visited.push_back(item.id());
     return item.id() == "m" ? absl::AbortedError("stop") : absl::OkStatus();
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(visited, ElementsAre("a", "m"));
+}
+
+TEST_F(FeatureStoreTest, ForEachUser_IdOrderProfilesOnlyAndStopsAtFirstError) {
+  ASSERT_TRUE(store_
+                  ->UpsertUsers(std::vector<v1::User>{
+                      MakeUser("m", "cn"), MakeUser("a", "sg"), MakeUser("z", "my")})
+                  .ok());
+  // Events alone make a history, not a profile.
+  ASSERT_TRUE(store_
+                  ->RecordEvents(std::vector<v1::Event>{
+                      MakeEvent("ghost", "i", v1::EVENT_TYPE_CLICK, 1)})
+                  .ok());
+  std::vector<std::string> visited;
+  ASSERT_TRUE(store_
+                  ->ForEachUser([&](const v1::User& user) {
+                    visited.push_back(user.id() + "@" + user.region());
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_THAT(visited, ElementsAre("a@sg", "m@cn", "z@my"));
+  visited.clear();
+  const absl::Status status = store_->ForEachUser([&](const v1::User& user) {
+    visited.push_back(user.id());
+    return user.id() == "m" ? absl::AbortedError("stop") : absl::OkStatus();
   });
   EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
   EXPECT_THAT(visited, ElementsAre("a", "m"));

@@ -1,0 +1,77 @@
+// Every tunable of a feed request in one struct: source budgets, scoring
+// weights and re-ranking strengths. The configuration file sets the
+// defaults; an experiment arm overrides some of them by name.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace zhongcao::ranking {
+
+struct ScoringWeights {
+  float similarity = 1.0f;          // user long-term vector . item
+  float session_similarity = 0.6f;  // session vector . item
+  float engagement = 0.3f;          // predicted engagement from counters
+  float purchase = 0.4f;            // predicted purchase (products and shoppable content)
+  float freshness = 0.2f;
+  float following = 0.3f;       // the user follows the creator
+  float creator_trust = 0.15f;  // tier prior: KOC > KOL > brand
+  float price_fit = 0.1f;       // price within the user's usual band
+  double freshness_half_life_hours = 48;
+};
+
+struct SourceBudgets {
+  // Candidates wanted from each source for a user with a long-term vector;
+  // 0 turns a source off.
+  int ann_user = 300;
+  int ann_session = 150;
+  int following = 100;
+  int trending = 100;
+  int fresh = 50;
+  int campaign = 50;
+  int recent = 50;
+  // For a cold-start user (no long-term vector).
+  int cold_start_recent = 300;
+  int cold_start_trending = 200;
+  // Time a source may take before it is left out of the response.
+  int source_deadline_ms = 50;
+};
+
+struct RerankSettings {
+  // MMR: score weight against similarity to items already picked; 1 means
+  // no diversity. Applied over the best `mmr_window` candidates.
+  float mmr_lambda = 0.75f;
+  int mmr_window = 300;
+  int creator_cap_per_page = 2;
+  // At most this many items of one creator among the last
+  // `creator_cap_session_items` served in the session.
+  int creator_cap_per_session = 4;
+  int creator_cap_session_items = 60;
+  int max_products_in_a_row = 2;
+  int live_slot_position = 3;   // a live item goes here or earlier; 0: no slot
+  float campaign_boost = 0.3f;  // default; a campaign may set its own
+};
+
+struct FeedSettings {
+  ScoringWeights weights;
+  SourceBudgets budgets;
+  RerankSettings rerank;
+  // Session vector: events weighted by type (a purchase moves it more than
+  // a click), the newest `session_events` of the user's history, halving
+  // every `session_half_life_minutes`.
+  int session_events = 30;
+  double session_half_life_minutes = 60;
+};
+
+// Sets the setting named `name` (e.g. "weights.freshness",
+// "budgets.trending", "rerank.mmr_lambda") to `value`. INVALID_ARGUMENT for
+// an unknown name or a value out of the setting's range.
+absl::Status SetFeedSetting(absl::string_view name, double value, FeedSettings* settings);
+// Every settable name, for documentation and error messages.
+std::vector<std::string> FeedSettingNames();
+
+}  // namespace zhongcao::ranking

@@ -1,0 +1,44 @@
+// The short-term session vector: what the user engaged with in their latest
+// events, as one direction in embedding space, for "ann:session" and the
+// scorer's session similarity.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/feature_store.h"
+#include "zhongcao/v1/types.pb.h"
+
+namespace zhongcao::ranking {
+
+struct SessionVector {
+  std::vector<float> vector;  // unit length; empty when nothing contributed
+  // Items that contributed, newest first, with the user's strongest event
+  // type on each (purchase > add to cart > save, share > like, comment > ...).
+  std::vector<std::pair<std::string, v1::EventType>> items;
+};
+
+// How much an event of `type` moves the session vector: a purchase (8) far
+// more than a click (1); impressions not at all.
+double SessionEventWeight(v1::EventType type);
+
+// The distinct item ids of the newest `max_events` events of `history`,
+// newest first: the items to read before BuildSessionVector.
+std::vector<std::string> SessionItemIds(const store::UserHistory& history,
+                                        int max_events);
+
+// The normalised sum of item embeddings over the newest `max_events` events,
+// each weighted by SessionEventWeight times 0.5^(age / half life); a
+// non-positive half life means no decay. `items` are the records of
+// SessionItemIds(history, max_events) (matched by id, so their order does
+// not matter); items without an embedding, or whose embedding's dimension
+// differs from the first one found, are skipped.
+SessionVector BuildSessionVector(const store::UserHistory& history,
+                                 const std::vector<store::ItemRecord>& items,
+                                 int64_t now_ms, double half_life_minutes,
+                                 int max_events = std::numeric_limits<int>::max());
+
+}  // namespace zhongcao::ranking

@@ -1,0 +1,31 @@
+#include "ranking/source/session_source.h"
+
+namespace zhongcao::ranking {
+
+absl::StatusOr<std::vector<Candidate>> AnnSessionSource::Fetch(const FeedContext& context,
+                                                               int budget) const {
+  std::vector<Candidate> out;
+  if (context.session_vector.empty() || budget <= 0) return out;
+  index::SearchFilter filter;
+  filter.kind_mask = context.kind_mask;
+  filter.region = context.region;
+  filter.available_only = true;
+  filter.exclude_ids.assign(context.seen.begin(), context.seen.end());
+  // Items served on earlier pages are known only by hash, so ask for that
+  // many more; the page filter drops them.
+  const int k = budget + static_cast<int>(context.served.size());
+  absl::StatusOr<std::vector<index::Hit>> hits =
+      index_.Search(context.session_vector, k, filter);
+  if (!hits.ok()) return hits.status();
+  out.reserve(hits->size());
+  for (index::Hit& hit : *hits) {
+    Candidate c;
+    c.item_id = std::move(hit.id);
+    c.sources.emplace_back(name());
+    c.retrieval_similarity = hit.score;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace zhongcao::ranking

@@ -1,0 +1,184 @@
+#include "service/config.h"
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "toml++/toml.h"
+
+namespace zhongcao::service {
+namespace {
+
+absl::Status Invalid(absl::string_view where, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("config ", where, ": ", what));
+}
+
+// Flattens nested tables into dotted setting names and applies them:
+// [settings.weights] freshness = 0.3 sets "weights.freshness".
+absl::Status ApplySettings(const toml::table& table, const std::string& prefix,
+                           std::vector<std::pair<std::string, double>>* out) {
+  for (const auto& [key, node] : table) {
+    const std::string name = prefix.empty()
+                                 ? std::string(key.str())
+                                 : absl::StrCat(prefix, ".", std::string(key.str()));
+    if (const toml::table* nested = node.as_table()) {
+      if (absl::Status s = ApplySettings(*nested, name, out); !s.ok()) return s;
+    } else if (std::optional<double> value = node.value<double>()) {
+      out->emplace_back(name, *value);
+    } else {
+      return Invalid(name, "must be a number");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> EpochMs(const toml::node* node, absl::string_view where) {
+  if (node == nullptr) return Invalid(where, "is required");
+  if (const auto* dt = node->as_date_time()) {
+    const toml::date_time& t = dt->get();
+    if (!t.offset.has_value()) {
+      return Invalid(where, "needs a UTC offset, e.g. 2026-11-11T00:00:00+08:00");
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    int y = t.date.year;
+    const unsigned m = t.date.month, d = t.date.day;
+    y -= m <= 2;
+    const int era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const int64_t days = static_cast<int64_t>(era) * 146097 + doe - 719468;
+    const int64_t seconds = days * 86400 + t.time.hour * 3600 + t.time.minute * 60 +
+                            t.time.second - t.offset->minutes * 60;
+    return seconds * 1000 + t.time.nanosecond / 1000000;
+  }
+  if (std::optional<int64_t> ms = node->value<int64_t>()) return *ms;
+  return Invalid(where, "must be a date-time with offset or Unix milliseconds");
+}
+
+absl::StatusOr<std::string> RequiredString(const toml::table& table, const char* key,
+                                           absl::string_view where) {
+  std::optional<std::string> value = table[key].value<std::string>();
+  if (!value.has_value() || value->empty()) {
+    return Invalid(absl::StrCat(where, ".", key), "is required");
+  }
+  return *value;
+}
+
+absl::Status ParseCampaigns(const toml::array& campaigns,
+                            ranking::RecommenderOptions* options) {
+  for (size_t i = 0; i < campaigns.size(); ++i) {
+    const std::string where = absl::StrCat("campaigns[", i, "]");
+    const toml::table* table = campaigns[i].as_table();
+    if (table == nullptr) return Invalid(where, "must be a table");
+    ranking::Campaign campaign;
+    absl::StatusOr<std::string> name = RequiredString(*table, "name", where);
+    absl::StatusOr<std::string> tag = RequiredString(*table, "tag", where);
+    absl::StatusOr<int64_t> start = EpochMs(table->get("start"), where + ".start");
+    absl::StatusOr<int64_t> end = EpochMs(table->get("end"), where + ".end");
+    for (const absl::Status& s :
+         {name.status(), tag.status(), start.status(), end.status()}) {
+      if (!s.ok()) return s;
+    }
+    if (*end <= *start) return Invalid(where, "end must be after start");
+    campaign.name = *name;
+    campaign.tag = *tag;
+    campaign.start_ms = *start;
+    campaign.end_ms = *end;
+    if (std::optional<double> boost = (*table)["boost"].value<double>()) {
+      campaign.boost = static_cast<float>(*boost);
+    } else {
+      campaign.boost_from_settings = true;
+    }
+    options->campaigns.push_back(std::move(campaign));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseExperiments(const toml::array& experiments,
+                              std::vector<ranking::Experiment>* out) {
+  for (size_t i = 0; i < experiments.size(); ++i) {
+    const std::string where = absl::StrCat("experiments[", i, "]");
+    const toml::table* table = experiments[i].as_table();
+    if (table == nullptr) return Invalid(where, "must be a table");
+    ranking::Experiment experiment;
+    absl::StatusOr<std::string> name = RequiredString(*table, "name", where);
+    if (!name.ok()) return name.status();
+    experiment.name = *name;
+    experiment.salt = (*table)["salt"].value<std::string>().value_or(experiment.name);
+    const toml::array* arms = (*table)["arms"].as_array();
+    if (arms == nullptr) return Invalid(where + ".arms", "is required");
+    for (size_t a = 0; a < arms->size(); ++a) {
+      const std::string at = absl::StrCat(where, ".arms[", a, "]");
+      const toml::table* arm_table = (*arms)[a].as_table();
+      if (arm_table == nullptr) return Invalid(at, "must be a table");
+      ranking::ExperimentArm arm;
+      absl::StatusOr<std::string> arm_name = RequiredString(*arm_table, "name", at);
+      if (!arm_name.ok()) return arm_name.status();
+      arm.name = *arm_name;
+      arm.weight = static_cast<int>((*arm_table)["weight"].value<int64_t>().value_or(1));
+      if (const toml::table* settings = (*arm_table)["settings"].as_table()) {
+        if (absl::Status s = ApplySettings(*settings, "", &arm.overrides); !s.ok()) {
+          return s;
+        }
+      }
+      experiment.arms.push_back(std::move(arm));
+    }
+    out->push_back(std::move(experiment));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ranking::RecommenderOptions> ParseConfig(absl::string_view text) {
+  toml::table root;
+  try {
+    root = toml::parse(std::string_view(text.data(), text.size()));
+  } catch (const toml::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config line ", e.source().begin.line,
+                                                   ": ", std::string(e.description())));
+  }
+  ranking::RecommenderOptions options;
+  for (const auto& [key, node] : root) {
+    const std::string_view k = key.str();
+    if (k != "settings" && k != "campaigns" && k != "experiments") {
+      return Invalid(std::string(k),
+                     "unknown section; expected settings, campaigns or experiments");
+    }
+  }
+  if (const toml::table* settings = root["settings"].as_table()) {
+    std::vector<std::pair<std::string, double>> values;
+    if (absl::Status s = ApplySettings(*settings, "", &values); !s.ok()) return s;
+    for (const auto& [name, value] : values) {
+      if (absl::Status s = ranking::SetFeedSetting(name, value, &options.settings);
+          !s.ok()) {
+        return Invalid("settings." + name, s.message());
+      }
+    }
+  }
+  if (const toml::array* campaigns = root["campaigns"].as_array()) {
+    if (absl::Status s = ParseCampaigns(*campaigns, &options); !s.ok()) return s;
+  }
+  if (const toml::array* experiments = root["experiments"].as_array()) {
+    std::vector<ranking::Experiment> parsed;
+    if (absl::Status s = ParseExperiments(*experiments, &parsed); !s.ok()) return s;
+    absl::StatusOr<ranking::Experiments> checked =
+        ranking::Experiments::Create(std::move(parsed));
+    if (!checked.ok()) return Invalid("", checked.status().message());
+    options.experiments = *std::move(checked);
+  }
+  return options;
+}
+
+absl::StatusOr<ranking::RecommenderOptions> LoadConfig(
+    const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config ", path.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str());
+}
+
+}  // namespace zhongcao::service

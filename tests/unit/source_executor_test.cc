@@ -1,0 +1,65 @@
+#include "ranking/source_executor.h"
+
+#include <atomic>
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace zhongcao::ranking {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+SourceExecutor::Task Returning(std::string id) {
+  return [id] {
+    Candidate c;
+    c.item_id = id;
+    return absl::StatusOr<std::vector<Candidate>>(std::vector<Candidate>{c});
+  };
+}
+
+TEST(SourceExecutor, AllFinish_OutcomesInTaskOrder) {
+  SourceExecutor executor(2);
+  std::vector<SourceExecutor::Task> tasks = {Returning("a"), Returning("b"),
+                                             Returning("c")};
+  auto outcomes =
+      executor.RunAll(std::move(tasks), steady_clock::now() + milliseconds(5000));
+  ASSERT_EQ(outcomes.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(outcomes[i].finished);
+    ASSERT_TRUE(outcomes[i].result.ok());
+    EXPECT_EQ((*outcomes[i].result)[0].item_id, std::string(1, 'a' + i));
+  }
+}
+
+TEST(SourceExecutor, SlowTask_IsAbandonedAtTheDeadlineAndOthersKept) {
+  SourceExecutor executor(2);
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  std::vector<SourceExecutor::Task> tasks = {
+      Returning("fast"), [release]() -> absl::StatusOr<std::vector<Candidate>> {
+        while (!release->load()) std::this_thread::sleep_for(milliseconds(1));
+        return std::vector<Candidate>{};
+      }};
+  auto outcomes =
+      executor.RunAll(std::move(tasks), steady_clock::now() + milliseconds(30));
+  release->store(true);  // the abandoned task ends later, writing nowhere it should not
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_TRUE(outcomes[0].finished);
+  EXPECT_FALSE(outcomes[1].finished);
+}
+
+TEST(SourceExecutor, FailingTask_ReportsItsError) {
+  SourceExecutor executor(1);
+  std::vector<SourceExecutor::Task> tasks = {
+      []() -> absl::StatusOr<std::vector<Candidate>> {
+        return absl::UnavailableError("store down");
+      }};
+  auto outcomes =
+      executor.RunAll(std::move(tasks), steady_clock::now() + milliseconds(5000));
+  ASSERT_TRUE(outcomes[0].finished);
+  EXPECT_EQ(outcomes[0].result.status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace zhongcao::ranking
