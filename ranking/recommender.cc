@@ -191,6 +191,25 @@ Recommender::Recommender(const store::FeatureStore& store,
                                            FeatureHydrator(store),
                                            options_.source_threads)) {}
 
+absl::StatusOr<FeedSettings> Recommender::SettingsFor(
+    const std::string& user_id, v1::Surface surface,
+    const google::protobuf::Map<std::string, std::string>& force_arms,
+    std::vector<ArmChoice>* arms) const {
+  FeedSettings settings = options_.settings;
+  if (auto it = options_.surface_settings.find(surface);
+      it != options_.surface_settings.end()) {
+    for (const auto& [name, value] : it->second) {
+      // Checked when the configuration was read.
+      (void)SetFeedSetting(name, value, &settings);
+    }
+  }
+  absl::StatusOr<std::vector<ArmChoice>> chosen =
+      options_.experiments.Assign(user_id, force_arms, &settings);
+  if (!chosen.ok()) return chosen.status();
+  *arms = *std::move(chosen);
+  return settings;
+}
+
 absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
     const std::string& user_id, const v1::Context& request,
     const FeedSettings& settings) const {
@@ -274,10 +293,11 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   } else {
     token.set_user_hash(PageTokenUserHash(request.user_id()));
   }
-  FeedSettings settings = options_.settings;
-  absl::StatusOr<std::vector<ArmChoice>> arms =
-      options_.experiments.Assign(request.user_id(), request.force_arms(), &settings);
-  if (!arms.ok()) return arms.status();
+  std::vector<ArmChoice> arms;
+  absl::StatusOr<FeedSettings> settings_or = SettingsFor(
+      request.user_id(), request.context().surface(), request.force_arms(), &arms);
+  if (!settings_or.ok()) return settings_or.status();
+  const FeedSettings& settings = *settings_or;
   absl::StatusOr<std::shared_ptr<FeedContext>> context =
       MakeContext(request.user_id(), request.context(), settings);
   if (!context.ok()) return context.status();
@@ -293,7 +313,7 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
 
   v1::GetFeedResponse response;
   response.set_request_id(NewRequestId());
-  AddArms(*arms, response.mutable_arms());
+  AddArms(arms, response.mutable_arms());
   FeedRunReport report;
   absl::StatusOr<std::vector<Candidate>> ranked =
       feed_->Run(*context, settings, request.count(),
@@ -425,10 +445,11 @@ absl::StatusOr<std::vector<Candidate>> Recommender::FindProducts(
 
 absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
     const v1::RankProductsRequest& request) const {
-  FeedSettings settings = options_.settings;
-  absl::StatusOr<std::vector<ArmChoice>> arms =
-      options_.experiments.Assign(request.user_id(), request.force_arms(), &settings);
-  if (!arms.ok()) return arms.status();
+  std::vector<ArmChoice> arms;
+  absl::StatusOr<FeedSettings> settings_or = SettingsFor(
+      request.user_id(), request.context().surface(), request.force_arms(), &arms);
+  if (!settings_or.ok()) return settings_or.status();
+  const FeedSettings& settings = *settings_or;
   absl::StatusOr<std::shared_ptr<FeedContext>> context =
       MakeContext(request.user_id(), request.context(), settings);
   if (!context.ok()) return context.status();
@@ -450,7 +471,7 @@ absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
   if (absl::Status s = hydrator_.Hydrate(&ctx, &candidates); !s.ok()) return s;
   v1::RankProductsResponse response;
   response.set_request_id(NewRequestId());
-  AddArms(*arms, response.mutable_arms());
+  AddArms(arms, response.mutable_arms());
   const RegionFilter region;
   const AvailabilityFilter available;
   std::vector<Candidate> rankable;

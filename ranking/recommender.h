@@ -5,7 +5,10 @@
 // ranking's own.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -21,7 +24,10 @@
 namespace zhongcao::ranking {
 
 struct RecommenderOptions {
-  FeedSettings settings;  // defaults; experiment arms override them
+  FeedSettings settings;  // defaults; surfaces, then experiment arms, override them
+  // A surface's feed as a configuration: settings it changes by name, e.g.
+  // the following tab turns every source but "following" off.
+  std::map<int, std::vector<std::pair<std::string, double>>> surface_settings;
   std::vector<Campaign> campaigns;
   Experiments experiments;
   FollowingSource::Options following;
@@ -56,6 +62,11 @@ class Recommender {
   }
 
  private:
+  // The defaults with the surface's and then the user's arms' overrides.
+  absl::StatusOr<FeedSettings> SettingsFor(
+      const std::string& user_id, v1::Surface surface,
+      const google::protobuf::Map<std::string, std::string>& force_arms,
+      std::vector<ArmChoice>* arms) const;
   absl::StatusOr<std::shared_ptr<FeedContext>> MakeContext(
       const std::string& user_id, const v1::Context& context,
       const FeedSettings& settings) const;

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "toml++/toml.h"
 
@@ -143,9 +144,33 @@ absl::StatusOr<ranking::RecommenderOptions> ParseConfig(absl::string_view text) 
   ranking::RecommenderOptions options;
   for (const auto& [key, node] : root) {
     const std::string_view k = key.str();
-    if (k != "settings" && k != "campaigns" && k != "experiments") {
+    if (k != "settings" && k != "surfaces" && k != "campaigns" && k != "experiments") {
       return Invalid(std::string(k),
-                     "unknown section; expected settings, campaigns or experiments");
+                     "unknown section; expected settings, surfaces, campaigns or "
+                     "experiments");
+    }
+  }
+  if (const toml::table* surfaces = root["surfaces"].as_table()) {
+    for (const auto& [key, node] : *surfaces) {
+      const std::string name(key.str());
+      const std::string where = absl::StrCat("surfaces.", name);
+      v1::Surface surface;
+      if (!v1::Surface_Parse(absl::StrCat("SURFACE_", absl::AsciiStrToUpper(name)),
+                             &surface) ||
+          surface == v1::SURFACE_UNSPECIFIED) {
+        return Invalid(where, "unknown surface; e.g. home, following, shop");
+      }
+      const toml::table* table = node.as_table();
+      if (table == nullptr) return Invalid(where, "must be a table of settings");
+      std::vector<std::pair<std::string, double>> values;
+      if (absl::Status s = ApplySettings(*table, "", &values); !s.ok()) return s;
+      ranking::FeedSettings scratch;
+      for (const auto& [setting, value] : values) {
+        if (absl::Status s = ranking::SetFeedSetting(setting, value, &scratch); !s.ok()) {
+          return Invalid(absl::StrCat(where, ".", setting), s.message());
+        }
+      }
+      options.surface_settings[surface] = std::move(values);
     }
   }
   if (const toml::table* settings = root["settings"].as_table()) {

@@ -344,6 +344,34 @@ TEST_F(FeedTest, Campaign_OpenWindowSourcesAndBoostsTaggedItems) {
   EXPECT_TRUE(found);
 }
 
+TEST_F(FeedTest, Surface_IsAConfigurationOfSources) {
+  service::ServerOptions options;
+  auto& following_tab = options.ranking.surface_settings[v1::SURFACE_FOLLOWING];
+  for (const char* source : {"ann_user", "ann_session", "trending", "fresh", "campaign",
+                             "recent", "cold_start_recent", "cold_start_trending"}) {
+    following_tab.emplace_back(std::string("budgets.") + source, 0);
+  }
+  Start(std::move(options));
+  v1::User user = UserOfTopic("u1", 0);
+  user.add_following_creator_ids("c5");
+  ASSERT_TRUE(server_->UpsertUsers({user}).ok());
+  v1::GetFeedRequest request = FeedRequest("u1", 10);
+  request.mutable_context()->set_surface(v1::SURFACE_FOLLOWING);
+  v1::GetFeedResponse page;
+  ASSERT_TRUE(server_->Feed(request, &page).ok());
+  ASSERT_GT(page.items_size(), 0);
+  for (const auto& item : page.items()) {
+    EXPECT_EQ(item.creator_id(), "c5");
+    ASSERT_EQ(item.explanation().sources_size(), 1);
+    EXPECT_EQ(item.explanation().sources(0), "following");
+  }
+  request.mutable_context()->set_surface(v1::SURFACE_HOME);
+  ASSERT_TRUE(server_->Feed(request, &page).ok());
+  std::set<std::string> creators;
+  for (const auto& item : page.items()) creators.insert(item.creator_id());
+  EXPECT_GT(creators.size(), 1u);  // the home feed is not limited to follows
+}
+
 TEST_F(FeedTest, FindLookalikes_ReturnsUsersLikeTheSeedsButNotTheSeeds) {
   Start();
   std::vector<v1::User> users;

@@ -129,6 +129,8 @@ TEST(Config, ShippedExample_ParsesWithCampaignsAndExperiments) {
   EXPECT_EQ(options->campaigns[0].end_ms, 1794412800000);
   EXPECT_FALSE(options->campaigns[0].boost_from_settings);  // boost = 0.3 given
   EXPECT_TRUE(options->campaigns[1].boost_from_settings);   // none given
+  ASSERT_EQ(options->surface_settings.count(v1::SURFACE_FOLLOWING), 1u);
+  EXPECT_EQ(options->surface_settings.count(v1::SURFACE_HOME), 0u);
   ASSERT_EQ(options->experiments.experiments().size(), 1u);
   EXPECT_EQ(options->experiments.experiments()[0].arms[1].overrides.size(), 2u);
 }
@@ -152,6 +154,8 @@ TEST(Config, Mistakes_AreErrorsNamingTheKey) {
        "end = 2026-01-01T00:00:00Z\n",
        "campaigns[0]"},
       {"weights = [1, 2\n", "line"},
+      {"[surfaces.moon.budgets]\nrecent = 1\n", "surfaces.moon"},
+      {"[surfaces.shop.budgets]\nrecnt = 1\n", "surfaces.shop.budgets.recnt"},
   };
   for (const auto& [text, key] : cases) {
     auto options = service::ParseConfig(text);
