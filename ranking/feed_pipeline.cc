@@ -144,7 +144,6 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
     std::sort(candidates.begin(), candidates.end(), BetterScore);
     AddTrace(trace, "score", candidates.size(), candidates.size(), timer.micros());
   }
-  report->eligible = candidates.size();
   for (const auto& reranker : stages_.rerankers) {
     StageTimer timer;
     const size_t in = candidates.size();

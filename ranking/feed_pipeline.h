@@ -44,9 +44,6 @@ struct FeedPipelineStages {
 // What one run produced besides the candidates.
 struct FeedRunReport {
   std::vector<std::string> degraded_sources;  // failed or late
-  // Candidates that passed every filter, before re-ranking: more than a
-  // page means there is a next page, even when caps shortened this one.
-  size_t eligible = 0;
 };
 
 class FeedPipeline {

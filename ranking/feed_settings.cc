@@ -1,7 +1,9 @@
 #include "ranking/feed_settings.h"
 
+#include <cmath>
 #include <functional>
 #include <limits>
+#include <type_traits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,6 +16,7 @@ struct Setting {
   std::function<void(FeedSettings*, double)> set;
   double min;
   double max;
+  bool integer;  // a count: 0.5 is refused rather than truncated
 };
 
 constexpr double kBig = 1e9;
@@ -23,13 +26,13 @@ Setting Member(Group FeedSettings::*group, Field Group::*field, double min, doub
   return {[group, field](FeedSettings* s, double v) {
             (s->*group).*field = static_cast<Field>(v);
           },
-          min, max};
+          min, max, std::is_integral_v<Field>};
 }
 
 template <typename Field>
 Setting Top(Field FeedSettings::*field, double min, double max) {
   return {[field](FeedSettings* s, double v) { s->*field = static_cast<Field>(v); }, min,
-          max};
+          max, std::is_integral_v<Field>};
 }
 
 const absl::flat_hash_map<std::string, Setting>& Registry() {
@@ -100,6 +103,9 @@ absl::Status SetFeedSetting(absl::string_view name, double value,
   if (!(value >= it->second.min && value <= it->second.max)) {
     return absl::InvalidArgumentError(absl::StrCat(name, ": ", value, " is outside ",
                                                    it->second.min, "..", it->second.max));
+  }
+  if (it->second.integer && value != std::floor(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(name, ": must be a whole number"));
   }
   it->second.set(settings, value);
   return absl::OkStatus();

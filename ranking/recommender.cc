@@ -339,8 +339,9 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   }
   // A token remembers at most kMaxServedInToken items; rather than forget
   // some and serve them again, the feed session ends there.
-  // Caps may shorten a page; the feed goes on while eligible items remain.
-  if (take > 0 && report.eligible > static_cast<size_t>(take) &&
+  // Caps may shorten a page; the feed goes on while items within the caps
+  // remain (re-rankers drop the ones over them).
+  if (take > 0 && ranked->size() > static_cast<size_t>(take) &&
       token.served_size() <= kMaxServedInToken) {
     token.set_page(token.page() + 1);
     response.set_next_page_token(EncodePageToken(token));
@@ -401,6 +402,7 @@ absl::StatusOr<std::vector<Candidate>> Recommender::FindProducts(
   std::vector<std::string> exclude;
   std::vector<float> query;
   auto add = [&](const std::string& id, const char* source) {
+    if (std::find(exclude.begin(), exclude.end(), id) != exclude.end()) return;
     Candidate c;
     c.item_id = id;
     c.sources.emplace_back(source);
@@ -416,9 +418,16 @@ absl::StatusOr<std::vector<Candidate>> Recommender::FindProducts(
       return absl::NotFoundError(absl::StrCat(
           "content_item_id: item \"", request.content_item_id(), "\" does not exist"));
     }
-    for (const std::string& id : item->linked_product_ids()) add(id, "linked");
+    if (item->kind() == v1::ITEM_KIND_PRODUCT) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("content_item_id: \"", item->id(),
+                       "\" is a product; GetRelated finds products like it"));
+    }
     exclude.push_back(item->id());
+    for (const std::string& id : item->linked_product_ids()) add(id, "linked");
+    // Without an embedding the post's own products are all there is.
     query.assign(item->embedding().begin(), item->embedding().end());
+    if (query.empty()) return found;
   } else if (!context.user_vector.empty()) {
     query = context.user_vector;
   } else {

@@ -8,6 +8,9 @@ struct Batch {
   absl::Mutex mu;
   std::vector<SourceExecutor::Outcome> outcomes ABSL_GUARDED_BY(mu);
   size_t remaining ABSL_GUARDED_BY(mu) = 0;
+  // Set when the request stopped waiting: tasks not started by then are
+  // skipped, so work nobody waits for does not queue up under load.
+  bool abandoned ABSL_GUARDED_BY(mu) = false;
 };
 
 }  // namespace
@@ -54,6 +57,10 @@ std::vector<SourceExecutor::Outcome> SourceExecutor::RunAll(
     absl::MutexLock lock(&mu_);
     for (size_t i = 0; i < tasks.size(); ++i) {
       queue_.push_back([batch, i, task = std::move(tasks[i])] {
+        {
+          absl::MutexLock batch_lock(&batch->mu);
+          if (batch->abandoned) return;
+        }
         const auto start = std::chrono::steady_clock::now();
         absl::StatusOr<std::vector<Candidate>> result = task();
         const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -77,6 +84,7 @@ std::vector<SourceExecutor::Outcome> SourceExecutor::RunAll(
                                   },
                                   batch.get()),
                               absl_deadline);
+  batch->abandoned = true;
   // Outcomes of tasks still running stay unfinished: copy what is done.
   std::vector<Outcome> outcomes;
   outcomes.reserve(batch->outcomes.size());

@@ -1,6 +1,8 @@
 #include "service/config.h"
 
+#include <algorithm>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 
@@ -58,6 +60,19 @@ absl::StatusOr<int64_t> EpochMs(const toml::node* node, absl::string_view where)
   return Invalid(where, "must be a date-time with offset or Unix milliseconds");
 }
 
+// Every key of `table` must be one of `known`: a typo is an error, never a
+// silently ignored line.
+absl::Status OnlyKnownKeys(const toml::table& table, absl::string_view where,
+                           std::initializer_list<absl::string_view> known) {
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return Invalid(absl::StrCat(where, ".", name), "unknown key");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> RequiredString(const toml::table& table, const char* key,
                                            absl::string_view where) {
   std::optional<std::string> value = table[key].value<std::string>();
@@ -73,6 +88,11 @@ absl::Status ParseCampaigns(const toml::array& campaigns,
     const std::string where = absl::StrCat("campaigns[", i, "]");
     const toml::table* table = campaigns[i].as_table();
     if (table == nullptr) return Invalid(where, "must be a table");
+    if (absl::Status s =
+            OnlyKnownKeys(*table, where, {"name", "tag", "start", "end", "boost"});
+        !s.ok()) {
+      return s;
+    }
     ranking::Campaign campaign;
     absl::StatusOr<std::string> name = RequiredString(*table, "name", where);
     absl::StatusOr<std::string> tag = RequiredString(*table, "tag", where);
@@ -87,8 +107,15 @@ absl::Status ParseCampaigns(const toml::array& campaigns,
     campaign.tag = *tag;
     campaign.start_ms = *start;
     campaign.end_ms = *end;
-    if (std::optional<double> boost = (*table)["boost"].value<double>()) {
-      campaign.boost = static_cast<float>(*boost);
+    if (const toml::node* boost = table->get("boost")) {
+      std::optional<double> value = boost->value<double>();
+      // The same range as the rerank.campaign_boost setting.
+      ranking::FeedSettings scratch;
+      if (!value.has_value() ||
+          !ranking::SetFeedSetting("rerank.campaign_boost", *value, &scratch).ok()) {
+        return Invalid(where + ".boost", "must be a finite number");
+      }
+      campaign.boost = static_cast<float>(*value);
     } else {
       campaign.boost_from_settings = true;
     }
@@ -103,6 +130,10 @@ absl::Status ParseExperiments(const toml::array& experiments,
     const std::string where = absl::StrCat("experiments[", i, "]");
     const toml::table* table = experiments[i].as_table();
     if (table == nullptr) return Invalid(where, "must be a table");
+    if (absl::Status s = OnlyKnownKeys(*table, where, {"name", "salt", "arms"});
+        !s.ok()) {
+      return s;
+    }
     ranking::Experiment experiment;
     absl::StatusOr<std::string> name = RequiredString(*table, "name", where);
     if (!name.ok()) return name.status();
@@ -114,11 +145,21 @@ absl::Status ParseExperiments(const toml::array& experiments,
       const std::string at = absl::StrCat(where, ".arms[", a, "]");
       const toml::table* arm_table = (*arms)[a].as_table();
       if (arm_table == nullptr) return Invalid(at, "must be a table");
+      if (absl::Status s = OnlyKnownKeys(*arm_table, at, {"name", "weight", "settings"});
+          !s.ok()) {
+        return s;
+      }
       ranking::ExperimentArm arm;
       absl::StatusOr<std::string> arm_name = RequiredString(*arm_table, "name", at);
       if (!arm_name.ok()) return arm_name.status();
       arm.name = *arm_name;
-      arm.weight = static_cast<int>((*arm_table)["weight"].value<int64_t>().value_or(1));
+      if (const toml::node* weight = arm_table->get("weight")) {
+        const toml::value<int64_t>* integer = weight->as_integer();
+        if (integer == nullptr || integer->get() < 1 || integer->get() > 1'000'000) {
+          return Invalid(at + ".weight", "must be an integer within 1..1000000");
+        }
+        arm.weight = static_cast<int>(integer->get());
+      }
       if (const toml::table* settings = (*arm_table)["settings"].as_table()) {
         if (absl::Status s = ApplySettings(*settings, "", &arm.overrides); !s.ok()) {
           return s;

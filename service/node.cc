@@ -18,6 +18,7 @@ constexpr char kDimensionKey[] = "dimension";
 constexpr char kTrimmedThroughKey[] = "change_log_trimmed_through";
 constexpr char kCurrentFile[] = "CURRENT";
 constexpr size_t kReplayChunk = 1000;
+constexpr int64_t kMaxClockSkewMs = 5 * 60 * 1000;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -332,8 +333,17 @@ absl::Status Node::RecordEvents(std::vector<v1::Event> events) {
       return s;
     }
     if (events[i].timestamp_ms() == 0) events[i].set_timestamp_ms(now);
+    // A clock far ahead would let one event rule the trends for weeks.
+    if (events[i].timestamp_ms() > now + kMaxClockSkewMs) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("events[", i, "].timestamp_ms: ", events[i].timestamp_ms(),
+                       " is more than 5 minutes ahead of the server clock (", now, ")"));
+    }
     item_ids.push_back(events[i].item_id());
   }
+  // Item writes wait while events are checked and written, so an item
+  // deleted meanwhile cannot be given counters and trends again.
+  absl::ReaderMutexLock lock(&item_write_mu_);
   absl::StatusOr<std::vector<size_t>> missing = store_->MissingItems(item_ids);
   if (!missing.ok()) return missing.status();
   if (!missing->empty()) {

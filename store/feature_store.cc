@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -454,6 +455,22 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
   absl::flat_hash_map<std::string, UserHistory> histories;
   absl::flat_hash_map<std::string, double> trends;
   std::vector<std::string> user_order;
+  // Regions that have, or may now get, a board (see max_trending_regions).
+  absl::flat_hash_set<std::string> regions_in_use = {""};  // the global board
+  {
+    absl::ReaderMutexLock board_lock(&board_mu_);
+    for (const auto& [region, board] : boards_) regions_in_use.insert(region);
+  }
+  size_t room = regions_in_use.size() < static_cast<size_t>(options_.max_trending_regions)
+                    ? options_.max_trending_regions - regions_in_use.size()
+                    : 0;
+  auto region_allowed = [&](const std::string& region) {
+    if (regions_in_use.contains(region)) return true;
+    if (room == 0) return false;
+    --room;
+    regions_in_use.insert(region);
+    return true;
+  };
   auto add_trend = [&](std::string key, double value) {
     auto [it, inserted] = trends.try_emplace(std::move(key), value);
     if (!inserted) it->second = LogAddExp(it->second, value);
@@ -473,7 +490,9 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
     add_trend(TrendKey(event.item_id(), ""), value);
     const std::string& region =
         event.region().empty() ? (*user_regions)[event.user_id()] : event.region();
-    if (!region.empty()) add_trend(TrendKey(event.item_id(), region), value);
+    if (!region.empty() && region_allowed(region)) {
+      add_trend(TrendKey(event.item_id(), region), value);
+    }
   }
   rocksdb::WriteBatch batch;
   for (const auto& [item_id, delta] : counters) {

@@ -46,6 +46,10 @@ struct StoreOptions {
   // Items kept in memory per region (and for all regions) for TopTrending;
   // a TopTrending limit above it gets at most this many.
   int trending_board_size = 500;
+  // Regions with a trending board. Events naming further regions count
+  // toward the global trend only, so a client cannot grow memory without
+  // bound by inventing region names.
+  int max_trending_regions = 1024;
 };
 
 // An item as the ranking stages see it. `item` is empty when the id is unknown.

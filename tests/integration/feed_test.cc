@@ -415,6 +415,12 @@ TEST_F(FeedTest, RankProducts_ShopThisLook_LinkedProductsFirst) {
   EXPECT_EQ(response.items(0).explanation().reason(), "featured in this post");
   EXPECT_EQ(response.excluded().at("i27"), "unavailable or out of stock");
   for (const auto& item : response.items()) EXPECT_EQ(item.kind(), v1::ITEM_KIND_PRODUCT);
+
+  grpc::ClientContext again;
+  request.set_content_item_id("i3");  // a product, not a post
+  grpc::Status status = server_->recommend->RankProducts(&again, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("content_item_id", 0), 0u);
 }
 
 TEST_F(FeedTest, StreamEvents_RecordsEachMessageAndStopsAtTheFirstBadOne) {

@@ -147,7 +147,8 @@ TEST_F(DemoCatalogTest, GenerateCatalog_IdsAreUniqueAndReferencesResolve) {
   for (const v1::Item& item : c.items) {
     ASSERT_TRUE(creators.contains(item.creator_id())) << item.id();
     const v1::Creator& creator = *creators[item.creator_id()];
-    for (const std::string& r : item.regions()) EXPECT_TRUE(regions.contains(r)) << item.id();
+    for (const std::string& r : item.regions())
+      EXPECT_TRUE(regions.contains(r)) << item.id();
     EXPECT_GT(item.created_at_ms(), 0);
     EXPECT_LT(item.created_at_ms(), spec.now_ms);
     EXPECT_FALSE(item.category().empty());
@@ -166,7 +167,8 @@ TEST_F(DemoCatalogTest, GenerateCatalog_IdsAreUniqueAndReferencesResolve) {
       if (item.linked_product_ids_size() > 0) ++linking;
       std::set<std::string> distinct;
       for (const std::string& id : item.linked_product_ids()) {
-        EXPECT_TRUE(distinct.insert(id).second) << item.id() << " links " << id << " twice";
+        EXPECT_TRUE(distinct.insert(id).second)
+            << item.id() << " links " << id << " twice";
         ASSERT_TRUE(items.contains(id)) << item.id() << " links " << id;
         EXPECT_EQ(items[id]->kind(), v1::ITEM_KIND_PRODUCT);
         EXPECT_EQ(items[id]->category(), item.category());
@@ -264,7 +266,8 @@ TEST_F(DemoCatalogTest, GenerateCatalog_EventsFollowEachUserInTime) {
     EXPECT_GT(e.timestamp_ms(), last[e.user_id()]) << e.user_id();
     last[e.user_id()] = e.timestamp_ms();
     // On an item new to the user, once.
-    EXPECT_TRUE(seen[e.user_id()].insert(e.item_id()).second) << e.user_id() << " " << e.item_id();
+    EXPECT_TRUE(seen[e.user_id()].insert(e.item_id()).second)
+        << e.user_id() << " " << e.item_id();
   }
   ASSERT_EQ(held.size(), c.users.size());
   for (const auto& [user, count] : held) {
@@ -279,12 +282,16 @@ TEST_F(DemoCatalogTest, GenerateCatalog_EventsFollowEachUserInTime) {
 double MeanRecallAtK(const Catalog& c, int k,
                      const std::function<std::vector<int>(int user)>& ranking) {
   absl::flat_hash_map<std::string, int> item_index;
-  for (size_t i = 0; i < c.items.size(); ++i) item_index[c.items[i].id()] = static_cast<int>(i);
+  for (size_t i = 0; i < c.items.size(); ++i)
+    item_index[c.items[i].id()] = static_cast<int>(i);
   absl::flat_hash_map<std::string, int> user_index;
-  for (size_t u = 0; u < c.users.size(); ++u) user_index[c.users[u].id()] = static_cast<int>(u);
+  for (size_t u = 0; u < c.users.size(); ++u)
+    user_index[c.users[u].id()] = static_cast<int>(u);
   std::vector<absl::flat_hash_set<int>> seen(c.users.size()), held(c.users.size());
-  for (const v1::Event& e : c.events) seen[user_index[e.user_id()]].insert(item_index[e.item_id()]);
-  for (const v1::Event& e : c.held_out) held[user_index[e.user_id()]].insert(item_index[e.item_id()]);
+  for (const v1::Event& e : c.events)
+    seen[user_index[e.user_id()]].insert(item_index[e.item_id()]);
+  for (const v1::Event& e : c.held_out)
+    held[user_index[e.user_id()]].insert(item_index[e.item_id()]);
 
   double sum = 0;
   int users = 0;
@@ -334,7 +341,8 @@ TEST_F(DemoCatalogTest, HeldOut_PersonalisedRankingBeatsPopularityTwofold) {
   });
 
   std::printf("held-out recall@%d: personalised %.3f, popular %.3f (%.1fx)\n", kK,
-              personal_recall, popular_recall, personal_recall / std::max(popular_recall, 1e-9));
+              personal_recall, popular_recall,
+              personal_recall / std::max(popular_recall, 1e-9));
   RecordProperty("recall_at_20_personalised", absl::StrCat(personal_recall));
   RecordProperty("recall_at_20_popular", absl::StrCat(popular_recall));
   EXPECT_GT(popular_recall, 0.0);
@@ -345,16 +353,20 @@ TEST(DemoCatalogSpecTest, ValidateCatalogSpec_BadFields_NamesTheField) {
   EXPECT_TRUE(ValidateCatalogSpec(CatalogSpec{}).ok());
   CatalogSpec spec;
   spec.dim = 0;
-  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.dim"), absl::string_view::npos);
+  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.dim"),
+            absl::string_view::npos);
   spec = CatalogSpec{};
   spec.users = -1;
-  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.users"), absl::string_view::npos);
+  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.users"),
+            absl::string_view::npos);
   spec = CatalogSpec{};
   spec.creators = 0;
-  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.creators"), absl::string_view::npos);
+  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.creators"),
+            absl::string_view::npos);
   spec = CatalogSpec{};
   spec.regions = {"shanghai", "new york"};
-  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.regions[1]"), absl::string_view::npos);
+  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.regions[1]"),
+            absl::string_view::npos);
 }
 
 TEST(DemoCatalogSpecTest, GenerateCatalog_TinyAndOddSpecs_StayConsistent) {

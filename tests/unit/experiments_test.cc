@@ -155,6 +155,15 @@ TEST(Config, Mistakes_AreErrorsNamingTheKey) {
        "campaigns[0]"},
       {"weights = [1, 2\n", "line"},
       {"[surfaces.moon.budgets]\nrecent = 1\n", "surfaces.moon"},
+      {"[settings.budgets]\ntrending = 2.5\n", "whole number"},
+      {"[[campaigns]]\nname = \"x\"\ntag = \"t\"\nstart = 1\nend = 2\nbost = 1.0\n",
+       "campaigns[0].bost"},
+      {"[[campaigns]]\nname = \"x\"\ntag = \"t\"\nstart = 1\nend = 2\nboost = nan\n",
+       "campaigns[0].boost"},
+      {"[[experiments]]\nname = \"e\"\n[[experiments.arms]]\nname = \"a\"\n"
+       "weight = 0.5\n",
+       "experiments[0].arms[0].weight"},
+      {"[[experiments]]\nname = \"e\"\nsalt_ = \"x\"\n", "experiments[0].salt_"},
       {"[surfaces.shop.budgets]\nrecnt = 1\n", "surfaces.shop.budgets.recnt"},
   };
   for (const auto& [text, key] : cases) {

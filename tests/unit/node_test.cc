@@ -3,6 +3,7 @@
 // data directory of another dimension.
 #include "service/node.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -147,6 +148,22 @@ TEST_F(NodeTest, UpsertItems_WithoutEmbedding_StoredButNotSearchable) {
   items = Notes(1, 2);
   ASSERT_TRUE(node->UpsertItems(items).ok());
   EXPECT_EQ(Ids(*node, 10).size(), 2u);
+}
+
+TEST_F(NodeTest, RecordEvents_FarFutureTimestamp_IsRefused) {
+  auto node = Open();
+  ASSERT_TRUE(node->UpsertItems(Notes(0, 1)).ok());
+  v1::Event event;
+  event.set_user_id("u1");
+  event.set_item_id("n0");
+  event.set_type(v1::EVENT_TYPE_LIKE);
+  event.set_timestamp_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count() +
+                         30LL * 24 * 3600 * 1000);
+  absl::Status status = node->RecordEvents({event});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message().substr(0, 22), "events[0].timestamp_ms");
 }
 
 TEST_F(NodeTest, OutOfStockProduct_IsFilteredInsideTheSearch) {

@@ -49,6 +49,30 @@ TEST(SourceExecutor, SlowTask_IsAbandonedAtTheDeadlineAndOthersKept) {
   EXPECT_FALSE(outcomes[1].finished);
 }
 
+TEST(SourceExecutor, TaskNotStartedByTheDeadline_NeverRuns) {
+  SourceExecutor executor(1);
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  auto second_ran = std::make_shared<std::atomic<bool>>(false);
+  std::vector<SourceExecutor::Task> tasks = {
+      [release]() -> absl::StatusOr<std::vector<Candidate>> {
+        while (!release->load()) std::this_thread::sleep_for(milliseconds(1));
+        return std::vector<Candidate>{};
+      },
+      [second_ran]() -> absl::StatusOr<std::vector<Candidate>> {
+        second_ran->store(true);
+        return std::vector<Candidate>{};
+      }};
+  auto outcomes =
+      executor.RunAll(std::move(tasks), steady_clock::now() + milliseconds(20));
+  release->store(true);
+  // A later batch runs on the same single worker only after the skipped one.
+  std::vector<SourceExecutor::Task> later = {Returning("x")};
+  auto done = executor.RunAll(std::move(later), steady_clock::now() + milliseconds(5000));
+  ASSERT_TRUE(done[0].finished);
+  EXPECT_FALSE(outcomes[1].finished);
+  EXPECT_FALSE(second_ran->load()) << "work nobody waits for still ran";
+}
+
 TEST(SourceExecutor, FailingTask_ReportsItsError) {
   SourceExecutor executor(1);
   std::vector<SourceExecutor::Task> tasks = {

@@ -74,6 +74,7 @@ class TrendingTest : public ::testing::Test {
     options.sync_writes = false;  // see store_test.cc
     options.trending_tau_ms = tau_ms_;
     options.trending_board_size = board_size_;
+    options.max_trending_regions = max_regions_;
     absl::StatusOr<std::unique_ptr<FeatureStore>> store = FeatureStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
@@ -118,6 +119,7 @@ class TrendingTest : public ::testing::Test {
   fs::path dir_;
   int64_t tau_ms_ = kTau;
   int board_size_ = 500;
+  int max_regions_ = 1024;
   std::unique_ptr<FeatureStore> store_;
 };
 
@@ -193,6 +195,19 @@ TEST_F(TrendingTest, Trending_SumsAcrossBatches) {
 
 // ---------------------------------------------------------------------------
 // Regions
+
+TEST_F(TrendingTest, Trending_RegionBoardsAreBoundedAgainstInventedRegions) {
+  max_regions_ = 3;  // the global board and two regions
+  Reopen();
+  Items({"a", "b", "c"});
+  Record({MakeEvent("u1", "a", v1::EVENT_TYPE_LIKE, kT0, "r1"),
+          MakeEvent("u1", "b", v1::EVENT_TYPE_LIKE, kT0, "r2"),
+          MakeEvent("u1", "c", v1::EVENT_TYPE_LIKE, kT0, "r3")});
+  EXPECT_THAT(TopIds("r1"), ElementsAre("a"));
+  EXPECT_THAT(TopIds("r2"), ElementsAre("b"));
+  EXPECT_THAT(TopIds("r3"), IsEmpty());
+  EXPECT_EQ(TopIds("").size(), 3u);  // every event still counts globally
+}
 
 TEST_F(TrendingTest, Trending_RegionsAreSeparateAndGlobalSumsAll) {
   Items({"a", "b", "c", "d"});
