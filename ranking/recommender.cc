@@ -16,11 +16,10 @@
 #include "ranking/reranker/kind_mix_reranker.h"
 #include "ranking/reranker/mmr_reranker.h"
 #include "ranking/session_vector.h"
-#include "ranking/source/ann_user_source.h"
+#include "ranking/source/ann_source.h"
 #include "ranking/source/campaign_source.h"
 #include "ranking/source/fresh_source.h"
 #include "ranking/source/recent_source.h"
-#include "ranking/source/session_source.h"
 #include "ranking/source/trending_source.h"
 
 namespace zhongcao::ranking {

@@ -13,9 +13,9 @@
 #include "gtest/gtest.h"
 #include "index/vector_index.h"
 #include "ranking/session_vector.h"
+#include "ranking/source/ann_source.h"
 #include "ranking/source/campaign_source.h"
 #include "ranking/source/fresh_source.h"
-#include "ranking/source/session_source.h"
 #include "ranking/source/trending_source.h"
 #include "store/feature_store.h"
 

@@ -1,11 +1,12 @@
-#include "ranking/source/ann_user_source.h"
+#include "ranking/source/ann_source.h"
 
 namespace zhongcao::ranking {
 
-absl::StatusOr<std::vector<Candidate>> AnnUserSource::Fetch(const FeedContext& context,
-                                                            int budget) const {
+absl::StatusOr<std::vector<Candidate>> AnnSource::Fetch(const FeedContext& context,
+                                                        int budget) const {
   std::vector<Candidate> out;
-  if (context.user_vector.empty() || budget <= 0) return out;
+  const std::vector<float>& query = vector_(context);
+  if (query.empty() || budget <= 0) return out;
   index::SearchFilter filter;
   filter.kind_mask = context.kind_mask;
   filter.region = context.region;
@@ -14,14 +15,13 @@ absl::StatusOr<std::vector<Candidate>> AnnUserSource::Fetch(const FeedContext& c
   // Items served on earlier pages are known only by hash, so ask for that
   // many more; the page filter drops them.
   const int k = budget + static_cast<int>(context.served.size());
-  absl::StatusOr<std::vector<index::Hit>> hits =
-      index_.Search(context.user_vector, k, filter);
+  absl::StatusOr<std::vector<index::Hit>> hits = index_.Search(query, k, filter);
   if (!hits.ok()) return hits.status();
   out.reserve(hits->size());
   for (index::Hit& hit : *hits) {
     Candidate c;
     c.item_id = std::move(hit.id);
-    c.sources.emplace_back(name());
+    c.sources.emplace_back(name_);
     c.retrieval_similarity = hit.score;
     out.push_back(std::move(c));
   }
