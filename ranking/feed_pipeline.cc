@@ -60,6 +60,7 @@ absl::flat_hash_map<std::string, int64_t> FeedPipeline::DegradedCounts() const {
 
 absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
     std::shared_ptr<FeedContext> context, const FeedSettings& settings, int count,
+    std::chrono::steady_clock::time_point request_deadline,
     google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
     FeedRunReport* report) const {
   // Sources, concurrently. Each task shares the context, so a source that
@@ -75,8 +76,12 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
     tasks.push_back([source, shared, budget] { return source->Fetch(*shared, budget); });
     running.push_back(i);
   }
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(settings.budgets.source_deadline_ms);
+  // The rest of the request (hydration, scoring, the answer) needs time too,
+  // so sources get at most half of what the caller left.
+  const auto now = std::chrono::steady_clock::now();
+  const auto deadline =
+      std::min(now + std::chrono::milliseconds(settings.budgets.source_deadline_ms),
+               now + (std::max(request_deadline, now) - now) / 2);
   std::vector<SourceExecutor::Outcome> outcomes =
       executor_.RunAll(std::move(tasks), deadline);
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -51,10 +52,12 @@ class FeedPipeline {
   FeedPipeline(FeedPipelineStages stages, FeatureHydrator hydrator, int source_threads);
 
   // Eligible candidates, the page's `count` first (after re-ranking), the
-  // rest best first. Appends one StageTrace per stage to `trace` when it is
-  // not null.
+  // rest best first. Sources get until the settings' source deadline or
+  // half the time to `request_deadline`, whichever comes first. Appends one
+  // StageTrace per stage to `trace` when it is not null.
   absl::StatusOr<std::vector<Candidate>> Run(
       std::shared_ptr<FeedContext> context, const FeedSettings& settings, int count,
+      std::chrono::steady_clock::time_point request_deadline,
       google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
       FeedRunReport* report) const;
 

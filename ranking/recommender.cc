@@ -282,7 +282,8 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
 }
 
 absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
-    const v1::GetFeedRequest& request) const {
+    const v1::GetFeedRequest& request,
+    std::chrono::steady_clock::time_point deadline) const {
   PageTokenState token;
   if (!request.page_token().empty()) {
     absl::StatusOr<PageTokenState> decoded =
@@ -315,7 +316,7 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   AddArms(arms, response.mutable_arms());
   FeedRunReport report;
   absl::StatusOr<std::vector<Candidate>> ranked =
-      feed_->Run(*context, settings, request.count(),
+      feed_->Run(*context, settings, request.count(), deadline,
                  request.debug() ? response.mutable_trace() : nullptr, &report);
   if (!ranked.ok()) return ranked.status();
   for (std::string& name : report.degraded_sources) {

@@ -5,6 +5,7 @@
 // ranking's own.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -44,7 +45,12 @@ class Recommender {
               const index::VectorIndex& users, RecommenderOptions options);
 
   // An unknown user gets a cold-start feed. Pages never repeat an item.
-  absl::StatusOr<v1::GetFeedResponse> GetFeed(const v1::GetFeedRequest& request) const;
+  // `deadline` is the caller's (e.g. the gRPC deadline); sources are cut
+  // short to leave time for the rest of the request.
+  absl::StatusOr<v1::GetFeedResponse> GetFeed(
+      const v1::GetFeedRequest& request,
+      std::chrono::steady_clock::time_point deadline =
+          std::chrono::steady_clock::time_point::max()) const;
   // NOT_FOUND for an unknown item; FAILED_PRECONDITION for one without an
   // embedding.
   absl::StatusOr<v1::GetRelatedResponse> GetRelated(

@@ -54,6 +54,18 @@ absl::Status ValidateDistinctIds(
   return absl::OkStatus();
 }
 
+// The call's gRPC deadline on the steady clock; none: the far future.
+std::chrono::steady_clock::time_point Deadline(
+    const grpc::CallbackServerContext& context) {
+  const auto deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) {
+    return std::chrono::steady_clock::time_point::max();
+  }
+  return std::chrono::steady_clock::now() +
+         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+             deadline - std::chrono::system_clock::now());
+}
+
 }  // namespace
 
 absl::Status ValidateGetFeed(const v1::GetFeedRequest& request, const Limits& limits) {
@@ -135,7 +147,7 @@ grpc::ServerUnaryReactor* RecommendService::GetFeed(grpc::CallbackServerContext*
                                                     const v1::GetFeedRequest* request,
                                                     v1::GetFeedResponse* response) {
   return AnswerUnary(context, response, ValidateGetFeed(*request, limits_),
-                     [&] { return recommender_.GetFeed(*request); });
+                     [&] { return recommender_.GetFeed(*request, Deadline(*context)); });
 }
 
 grpc::ServerUnaryReactor* RecommendService::RankProducts(

@@ -251,24 +251,32 @@ TEST_F(FeedTest, ShoppingSurface_ServesOnlyShoppableCards) {
 // A source that answers only after the request's deadline.
 class SlowSource : public ranking::CandidateSource {
  public:
+  explicit SlowSource(int millis) : millis_(millis) {}
   absl::string_view name() const override { return "slow"; }
   absl::StatusOr<std::vector<ranking::Candidate>> Fetch(const ranking::FeedContext&,
                                                         int) const override {
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    std::this_thread::sleep_for(std::chrono::milliseconds(millis_));
     return std::vector<ranking::Candidate>{};
   }
+
+ private:
+  int millis_;
 };
 
-TEST_F(FeedTest, SlowSource_IsLeftOutAndCountedWithoutFailingTheFeed) {
+service::ServerOptions WithSlowSource(int millis, int source_deadline_ms) {
   service::ServerOptions options;
-  options.ranking.settings.budgets.source_deadline_ms = 100;
-  options.ranking.extra_sources = [] {
+  options.ranking.settings.budgets.source_deadline_ms = source_deadline_ms;
+  options.ranking.extra_sources = [millis] {
     std::vector<ranking::SourceStage> stages;
-    stages.push_back({std::make_unique<SlowSource>(),
+    stages.push_back({std::make_unique<SlowSource>(millis),
                       [](const ranking::SourceBudgets&, bool) { return 10; }});
     return stages;
   };
-  Start(std::move(options));
+  return options;
+}
+
+TEST_F(FeedTest, SlowSource_IsLeftOutAndCountedWithoutFailingTheFeed) {
+  Start(WithSlowSource(/*millis=*/400, /*source_deadline_ms=*/100));
   ASSERT_TRUE(server_->UpsertUsers({UserOfTopic("u1", 0)}).ok());
   v1::GetFeedResponse page;
   ASSERT_TRUE(server_->Feed(FeedRequest("u1", 10), &page).ok());
@@ -276,6 +284,22 @@ TEST_F(FeedTest, SlowSource_IsLeftOutAndCountedWithoutFailingTheFeed) {
   ASSERT_EQ(page.degraded_sources_size(), 1);
   EXPECT_EQ(page.degraded_sources(0), "slow");
   EXPECT_GE(server_->Status().degraded_sources().at("slow"), 1);
+}
+
+TEST_F(FeedTest, SlowSource_TheCallersDeadlineCutsSourcesShort) {
+  // The configured source deadline is generous; the client's is not.
+  Start(WithSlowSource(/*millis=*/2500, /*source_deadline_ms=*/60000));
+  ASSERT_TRUE(server_->UpsertUsers({UserOfTopic("u1", 0)}).ok());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(1500));
+  v1::GetFeedResponse page;
+  grpc::Status status =
+      server_->recommend->GetFeed(&context, FeedRequest("u1", 10), &page);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(page.items_size(), 10);
+  ASSERT_EQ(page.degraded_sources_size(), 1);
+  EXPECT_EQ(page.degraded_sources(0), "slow");
 }
 
 TEST_F(FeedTest, Arms_StablePerUserSplitTrafficAndNamedInResponses) {
