@@ -248,6 +248,48 @@ class FeedE2E(e2e.RpcAssertions, unittest.TestCase):
         self.assertEqual(set(ids) & set(seen), set(), "seen items came back in the feed")
         self.assertEqual(set(ids), self.eligible_ids("cn-sh", user, seen=seen))
 
+    def test_stream_events_records_each_message(self):
+        user = types_pb2.User(id="u-stream", embedding=e2e.unit_vector(random.Random(8)),
+                              region="cn-sh")
+        self._upsert_users([user])
+        first = ids_of(self.feed("u-stream", 6, region="cn-sh"))
+        self.assertEqual(len(first), 6)
+        messages = [ingest_pb2.RecordEventsRequest(events=[
+            types_pb2.Event(user_id="u-stream", item_id=i, type=types_pb2.EVENT_TYPE_CLICK)
+            for i in first[n:n + 2]]) for n in (0, 2, 4)]
+        response = self.stubs.ingest.StreamEvents(iter(messages), timeout=e2e.RPC_TIMEOUT_S)
+        self.assertEqual(response.recorded, 6)
+        again = ids_of(self.feed("u-stream", 6, region="cn-sh"))
+        self.assertEqual(set(again) & set(first), set(), "streamed events were not recorded")
+        bad = [ingest_pb2.RecordEventsRequest(events=[types_pb2.Event(
+            user_id="u-stream", item_id="no-such-item", type=types_pb2.EVENT_TYPE_CLICK)])]
+        self.assertRpcError(grpc.StatusCode.NOT_FOUND, "messages[0].events[0].item_id",
+                            self.stubs.ingest.StreamEvents, iter(bad))
+
+    def test_find_lookalikes(self):
+        rng = random.Random(9)
+        a, b = e2e.unit_vector(rng), e2e.unit_vector(rng)
+
+        def near(center):
+            v = [x + rng.gauss(0, 0.05) for x in center]
+            norm = math.sqrt(sum(x * x for x in v))
+            return [x / norm for x in v]
+        self._upsert_users(
+            [types_pb2.User(id="look-a%d" % i, embedding=near(a), region="cn-sh")
+             for i in range(6)] +
+            [types_pb2.User(id="look-b%d" % i, embedding=near(b), region="cn-sh")
+             for i in range(6)])
+        response = self.stubs.recommend.FindLookalikes(
+            recommend_pb2.FindLookalikesRequest(seed_user_ids=["look-a0", "look-a1"], count=4),
+            timeout=e2e.RPC_TIMEOUT_S)
+        found = [u.user_id for u in response.users]
+        self.assertEqual(len(found), 4)
+        self.assertTrue(all(u.startswith("look-a") for u in found), found)
+        self.assertNotIn("look-a0", found)
+        self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, "count",
+                            self.stubs.recommend.FindLookalikes,
+                            recommend_pb2.FindLookalikesRequest(seed_user_ids=["look-a0"]))
+
     def test_unknown_user_gets_a_cold_start_feed(self):
         response = self.feed("nobody-has-this-id", 10)
         self.assertEqual(len(response.items), 10)
