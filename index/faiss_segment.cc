@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <exception>
 #include <thread>
 
@@ -75,7 +76,8 @@ FaissSegment::~FaissSegment() = default;
 
 absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Build(
     const std::string& factory, int dim, const float* vectors, int64_t n,
-    int hnsw_ef_construction, const FaissSearchParams& params, int threads) {
+    int hnsw_ef_construction, const FaissSearchParams& params, int threads,
+    const BuildProgress& progress) {
   absl::StatusOr<std::unique_ptr<faiss::Index>> index = MakeIndex(factory, dim);
   if (!index.ok()) return index.status();
   if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index->get())) {
@@ -86,7 +88,13 @@ absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Build(
   absl::Status status;
   try {
     if (!(*index)->is_trained) (*index)->train(n, vectors);
-    (*index)->add(n, vectors);
+    // Slices big enough that each add still keeps every thread busy.
+    const int64_t slice = progress ? std::max<int64_t>(n / 50, 10000) : n;
+    for (int64_t added = 0; added < n; added += slice) {
+      const int64_t count = std::min(slice, n - added);
+      (*index)->add(count, vectors + added * dim);
+      if (progress) progress(added + count, n);
+    }
   } catch (const std::exception& e) {
     status = absl::FailedPreconditionError(absl::StrCat(
         "building \"", factory, "\" over ", n, " vectors failed: ", e.what()));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "index/build_progress.h"
 #include "roaring/roaring.hh"
 
 namespace faiss {
@@ -30,9 +31,11 @@ class FaissSegment {
   // Builds an index of `factory` over `n` vectors of `dim` floats (label i
   // is row i), training it first when the index type needs it. Uses
   // `threads` OpenMP threads (0: all cores) on the calling thread only.
+  // With `progress`, vectors are added in slices and reported after each.
   static absl::StatusOr<std::unique_ptr<FaissSegment>> Build(
       const std::string& factory, int dim, const float* vectors, int64_t n,
-      int hnsw_ef_construction, const FaissSearchParams& params, int threads);
+      int hnsw_ef_construction, const FaissSearchParams& params, int threads,
+      const BuildProgress& progress = {});
 
   static absl::StatusOr<std::unique_ptr<FaissSegment>> Load(
       const std::filesystem::path& file, const std::string& factory, int dim,

@@ -70,6 +70,17 @@ bool ParseIds(const std::string& bytes, std::vector<std::string>* ids) {
   return true;
 }
 
+absl::StatusOr<SnapshotManifest> ReadManifest(const std::filesystem::path& dir) {
+  absl::StatusOr<std::string> text = ReadWholeFile(dir / kManifestFile);
+  if (!text.ok()) return text.status();
+  SnapshotManifest manifest;
+  if (!google::protobuf::TextFormat::ParseFromString(*text, &manifest)) {
+    return absl::DataLossError(
+        absl::StrCat("snapshot ", dir.string(), ": MANIFEST does not parse"));
+  }
+  return manifest;
+}
+
 }  // namespace
 
 struct VectorIndex::State {
@@ -217,42 +228,85 @@ std::optional<std::vector<float>> VectorIndex::Vector(absl::string_view id) cons
   return std::vector<float>(v, v + dim);
 }
 
-absl::Status VectorIndex::BuildMain() {
-  absl::WriterMutexLock lock(&state_->mu);
-  State& st = *state_;
-  const int dim = st.options.dim;
-  // Renumber live ids densely, in internal-id order so that a rebuild of the
-  // same state is the same input to FAISS.
+namespace {
+
+// The live vectors of a state, renumbered densely in internal-id order so
+// that a rebuild of the same state is the same input to FAISS.
+struct LiveCopy {
   std::vector<std::string> ids;
   std::vector<float> vectors;
   AttributeBitmaps attributes;
   absl::flat_hash_map<std::string, uint32_t> live_ids;
-  ids.reserve(st.live_ids.size());
-  vectors.reserve(st.live_ids.size() * dim);
-  for (uint32_t old_id : st.attributes.live()) {
-    const uint32_t new_id = ids.size();
-    ids.push_back(st.ids[old_id]);
-    const float* v = st.vectors.data() + static_cast<size_t>(old_id) * dim;
-    vectors.insert(vectors.end(), v, v + dim);
-    attributes.Set(new_id, st.attributes.Get(old_id));
-    live_ids[ids.back()] = new_id;
+};
+
+LiveCopy CopyLive(const std::vector<std::string>& ids, const std::vector<float>& vectors,
+                  const AttributeBitmaps& attributes, size_t live, int dim) {
+  LiveCopy copy;
+  copy.ids.reserve(live);
+  copy.vectors.reserve(live * dim);
+  copy.live_ids.reserve(live);
+  for (uint32_t old_id : attributes.live()) {
+    const uint32_t new_id = copy.ids.size();
+    copy.ids.push_back(ids[old_id]);
+    const float* v = vectors.data() + static_cast<size_t>(old_id) * dim;
+    copy.vectors.insert(copy.vectors.end(), v, v + dim);
+    copy.attributes.Set(new_id, attributes.Get(old_id));
+    copy.live_ids[copy.ids.back()] = new_id;
   }
-  std::unique_ptr<FaissSegment> main;
-  if (!ids.empty()) {
-    absl::StatusOr<std::unique_ptr<FaissSegment>> built =
-        FaissSegment::Build(st.options.factory, dim, vectors.data(), ids.size(),
-                            st.options.hnsw_ef_construction, SearchParamsOf(st.options),
-                            st.options.build_threads);
-    if (!built.ok()) return built.status();
-    main = *std::move(built);
-  }
-  st.main = std::move(main);
-  st.main_size = ids.size();
-  st.ids = std::move(ids);
-  st.vectors = std::move(vectors);
-  st.attributes = std::move(attributes);
-  st.live_ids = std::move(live_ids);
+  return copy;
+}
+
+absl::StatusOr<std::unique_ptr<FaissSegment>> BuildSegment(
+    const IndexOptions& options, const LiveCopy& copy, int threads,
+    const BuildProgress& progress) {
+  if (copy.ids.empty()) return nullptr;
+  return FaissSegment::Build(options.factory, options.dim, copy.vectors.data(),
+                             copy.ids.size(), options.hnsw_ef_construction,
+                             SearchParamsOf(options), threads, progress);
+}
+
+}  // namespace
+
+absl::Status VectorIndex::BuildMain(const BuildProgress& progress) {
+  absl::WriterMutexLock lock(&state_->mu);
+  State& st = *state_;
+  LiveCopy copy =
+      CopyLive(st.ids, st.vectors, st.attributes, st.live_ids.size(), st.options.dim);
+  absl::StatusOr<std::unique_ptr<FaissSegment>> main =
+      BuildSegment(st.options, copy, st.options.build_threads, progress);
+  if (!main.ok()) return main.status();
+  st.main = *std::move(main);
+  st.main_size = copy.ids.size();
+  st.ids = std::move(copy.ids);
+  st.vectors = std::move(copy.vectors);
+  st.attributes = std::move(copy.attributes);
+  st.live_ids = std::move(copy.live_ids);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Compacted(int threads) const {
+  auto next = std::make_unique<State>();
+  LiveCopy copy;
+  {
+    // Only the copy holds the lock, and only against writers.
+    absl::ReaderMutexLock lock(&state_->mu);
+    const State& st = *state_;
+    next->options = st.options;
+    next->watermark = st.watermark;
+    copy =
+        CopyLive(st.ids, st.vectors, st.attributes, st.live_ids.size(), st.options.dim);
+  }
+  absl::StatusOr<std::unique_ptr<FaissSegment>> main =
+      BuildSegment(next->options, copy, threads, {});
+  if (!main.ok()) return main.status();
+  absl::WriterMutexLock lock(&next->mu);
+  next->main = *std::move(main);
+  next->main_size = copy.ids.size();
+  next->ids = std::move(copy.ids);
+  next->vectors = std::move(copy.vectors);
+  next->attributes = std::move(copy.attributes);
+  next->live_ids = std::move(copy.live_ids);
+  return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(next)));
 }
 
 absl::Status VectorIndex::SaveSnapshot(const std::filesystem::path& dir,
@@ -338,13 +392,9 @@ absl::Status VectorIndex::SaveSnapshot(const std::filesystem::path& dir,
 absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
     const std::filesystem::path& dir, const IndexOptions& options) {
   namespace fs = std::filesystem;
-  absl::StatusOr<std::string> text = ReadWholeFile(dir / kManifestFile);
-  if (!text.ok()) return text.status();
-  SnapshotManifest manifest;
-  if (!google::protobuf::TextFormat::ParseFromString(*text, &manifest)) {
-    return absl::DataLossError(
-        absl::StrCat("snapshot ", dir.string(), ": MANIFEST does not parse"));
-  }
+  absl::StatusOr<SnapshotManifest> parsed = ReadManifest(dir);
+  if (!parsed.ok()) return parsed.status();
+  const SnapshotManifest& manifest = *parsed;
   const std::string where = absl::StrCat("snapshot ", dir.string(), ": ");
   if (manifest.format_version() != kSnapshotFormat) {
     return absl::FailedPreconditionError(
@@ -424,6 +474,22 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
   return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(state)));
 }
 
+absl::StatusOr<SnapshotInfo> VectorIndex::ReadSnapshotInfo(
+    const std::filesystem::path& dir) {
+  absl::StatusOr<SnapshotManifest> manifest = ReadManifest(dir);
+  if (!manifest.ok()) return manifest.status();
+  SnapshotInfo info;
+  info.version = manifest->version();
+  info.dim = manifest->dimension();
+  info.metric = manifest->metric();
+  info.factory = manifest->factory();
+  info.live = manifest->live();
+  info.watermark = manifest->watermark();
+  info.created_at_ms = manifest->created_at_ms();
+  for (const SnapshotFile& file : manifest->files()) info.bytes += file.bytes();
+  return info;
+}
+
 IndexStats VectorIndex::Stats() const {
   absl::ReaderMutexLock lock(&state_->mu);
   const State& st = *state_;
@@ -431,6 +497,7 @@ IndexStats VectorIndex::Stats() const {
   stats.live = st.live_ids.size();
   stats.main = st.main_size == 0 ? 0 : st.attributes.LiveCountIn(0, st.main_size);
   stats.growing = stats.live - stats.main;
+  stats.dead = static_cast<int64_t>(st.ids.size()) - stats.live;
   stats.factory = st.main ? st.main->factory() : st.options.factory;
   stats.dim = st.options.dim;
   stats.watermark = st.watermark;

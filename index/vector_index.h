@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "index/build_progress.h"
 
 namespace zhongcao::index {
 
@@ -65,10 +66,23 @@ struct IndexStats {
   int64_t live = 0;     // searchable vectors
   int64_t main = 0;     // live vectors in the main segment
   int64_t growing = 0;  // live vectors in the growing segment
+  int64_t dead = 0;     // removed or replaced vectors still held until a rebuild
   std::string factory;
   int dim = 0;
   uint64_t watermark = 0;
   std::string version;  // snapshot version this state came from or was saved as
+};
+
+// What a snapshot's manifest says, read without loading or verifying it.
+struct SnapshotInfo {
+  std::string version;
+  int dim = 0;
+  std::string metric;
+  std::string factory;
+  int64_t live = 0;
+  uint64_t watermark = 0;
+  int64_t created_at_ms = 0;
+  int64_t bytes = 0;  // all files
 };
 
 // One change to apply. A change with no vector removes the id.
@@ -90,13 +104,15 @@ class VectorIndex {
   static absl::StatusOr<std::unique_ptr<VectorIndex>> LoadSnapshot(
       const std::filesystem::path& dir, const IndexOptions& options);
 
+  static absl::StatusOr<SnapshotInfo> ReadSnapshotInfo(const std::filesystem::path& dir);
+
   ~VectorIndex();
   VectorIndex(const VectorIndex&) = delete;
   VectorIndex& operator=(const VectorIndex&) = delete;
 
   // Applies changes in order, all or none: fails without effect if a vector
-  // has the wrong dimension or a non-finite value, or a kind is too large. `watermark` is the
-  // caller's sequence number for the batch; snapshots record it.
+  // has the wrong dimension or a non-finite value, or a kind is too large. `watermark` is
+  // the caller's sequence number for the batch; snapshots record it.
   absl::Status Apply(std::span<const IndexChange> changes, uint64_t watermark);
 
   // The k best live vectors passing `filter`, best first. Returns fewer than
@@ -109,8 +125,15 @@ class VectorIndex {
   std::optional<std::vector<float>> Vector(absl::string_view id) const;
 
   // Folds every live vector into a new main segment built with the factory
-  // string, and empties the growing segment. Searches wait while it runs.
-  absl::Status BuildMain();
+  // string, and empties the growing segment. Searches wait while it runs,
+  // so it is for indexes not yet serving (offline builds, start-up).
+  absl::Status BuildMain(const BuildProgress& progress = {});
+
+  // A new index holding this one's live vectors, all in a freshly built main
+  // segment, with this one's watermark. This one keeps serving meanwhile:
+  // writers wait only while the vectors are copied, searches never.
+  // `threads` OpenMP threads build it (0: all cores).
+  absl::StatusOr<std::unique_ptr<VectorIndex>> Compacted(int threads) const;
 
   // Writes the whole state to `dir` (which must not exist) with a manifest
   // of checksums, atomically: a crash leaves either no `dir` or a complete

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
+#include "index/serving_index.h"
 #include "ranking/campaign.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/types.pb.h"
@@ -17,6 +19,9 @@
 namespace zhongcao::ranking {
 
 struct FeedContext {
+  // The item index version this request searches, taken once at its start
+  // so that every stage sees the same one however often it is swapped.
+  std::shared_ptr<const index::IndexVersion> item_index;
   std::string user_id;
   store::UserRecord user;          // profile (maybe absent) and history
   std::vector<float> user_vector;  // empty for a cold-start user

@@ -133,16 +133,15 @@ bool BetterScore(const Candidate& a, const Candidate& b) {
 }
 
 FeedPipelineStages FeedStages(const store::FeatureStore& store,
-                              const index::VectorIndex& items,
                               const RecommenderOptions& options) {
   FeedPipelineStages stages;
   auto add = [&](std::unique_ptr<CandidateSource> source,
                  std::function<int(const SourceBudgets&, bool)> budget) {
     stages.sources.push_back({std::move(source), std::move(budget)});
   };
-  add(std::make_unique<AnnUserSource>(items),
+  add(std::make_unique<AnnUserSource>(),
       [](const SourceBudgets& b, bool cold) { return cold ? 0 : b.ann_user; });
-  add(std::make_unique<AnnSessionSource>(items),
+  add(std::make_unique<AnnSessionSource>(),
       [](const SourceBudgets& b, bool) { return b.ann_session; });
   add(std::make_unique<FollowingSource>(store, options.following),
       [](const SourceBudgets& b, bool) { return b.following; });
@@ -179,16 +178,16 @@ FeedPipelineStages FeedStages(const store::FeatureStore& store,
 }  // namespace
 
 Recommender::Recommender(const store::FeatureStore& store,
-                         const index::VectorIndex& items, const index::VectorIndex& users,
-                         RecommenderOptions options)
+                         const index::ServingIndex& items,
+                         const index::VectorIndex& users, RecommenderOptions options)
     : store_(store),
       items_(items),
       users_(users),
       options_(std::move(options)),
       hydrator_(store),
-      feed_(std::make_unique<FeedPipeline>(FeedStages(store, items, options_),
-                                           FeatureHydrator(store),
-                                           options_.source_threads)) {}
+      feed_(std::make_unique<FeedPipeline>(
+          FeedStages(store, options_), FeatureHydrator(store), options_.source_threads)) {
+}
 
 absl::StatusOr<FeedSettings> Recommender::SettingsFor(
     const std::string& user_id, v1::Surface surface,
@@ -213,6 +212,8 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
     const std::string& user_id, const v1::Context& request,
     const FeedSettings& settings) const {
   auto context = std::make_shared<FeedContext>();
+  context->item_index = items_.Current();
+  const int dim = context->item_index->index->dim();
   context->user_id = user_id;
   absl::StatusOr<store::UserRecord> user = store_.ReadUser(user_id);
   if (!user.ok()) return user.status();
@@ -229,7 +230,7 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
                             profile->blocked_creator_ids().end());
   }
   if (!context->user_vector.empty() &&
-      static_cast<int>(context->user_vector.size()) != items_.dim()) {
+      static_cast<int>(context->user_vector.size()) != dim) {
     context->user_vector.clear();  // a vector of another dimension: cold start
   }
   for (const store::RecentEvent& event : context->user.history.events()) {
@@ -246,7 +247,7 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
     SessionVector session =
         BuildSessionVector(context->user.history, *records, context->now_ms,
                            settings.session_half_life_minutes, settings.session_events);
-    if (static_cast<int>(session.vector.size()) == items_.dim()) {
+    if (static_cast<int>(session.vector.size()) == dim) {
       context->session_vector = std::move(session.vector);
     }
     absl::flat_hash_map<std::string, const v1::Item*> by_id;
@@ -313,6 +314,7 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
 
   v1::GetFeedResponse response;
   response.set_request_id(NewRequestId());
+  response.set_index_version(ctx.item_index->name);
   AddArms(arms, response.mutable_arms());
   FeedRunReport report;
   absl::StatusOr<std::vector<Candidate>> ranked =
@@ -369,8 +371,9 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
   filter.available_only = true;
   filter.exclude_ids = {request.item_id()};
   const std::vector<float> query(item->embedding().begin(), item->embedding().end());
+  const std::shared_ptr<const index::IndexVersion> version = items_.Current();
   absl::StatusOr<std::vector<index::Hit>> hits =
-      items_.Search(query, request.count(), filter);
+      version->index->Search(query, request.count(), filter);
   if (!hits.ok()) return hits.status();
 
   std::vector<Candidate> candidates;
@@ -387,6 +390,7 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
   if (absl::Status s = hydrator_.Hydrate(&context, &candidates); !s.ok()) return s;
   v1::GetRelatedResponse response;
   response.set_request_id(NewRequestId());
+  response.set_index_version(version->name);
   const std::string reason = absl::StrCat(
       "similar to ", item->title().empty() ? request.item_id() : item->title());
   for (const Candidate& c : candidates) {
@@ -440,7 +444,7 @@ absl::StatusOr<std::vector<Candidate>> Recommender::FindProducts(
     filter.available_only = true;
     filter.exclude_ids = exclude;
     absl::StatusOr<std::vector<index::Hit>> hits =
-        items_.Search(query, request.count(), filter);
+        context.item_index->index->Search(query, request.count(), filter);
     if (!hits.ok()) return hits.status();
     for (const index::Hit& hit : *hits) add(hit.id, "ann:product");
   } else {
@@ -480,6 +484,7 @@ absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
   if (absl::Status s = hydrator_.Hydrate(&ctx, &candidates); !s.ok()) return s;
   v1::RankProductsResponse response;
   response.set_request_id(NewRequestId());
+  response.set_index_version(ctx.item_index->name);
   AddArms(arms, response.mutable_arms());
   const RegionFilter region;
   const AvailabilityFilter available;

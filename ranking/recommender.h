@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "index/serving_index.h"
 #include "index/vector_index.h"
 #include "ranking/campaign.h"
 #include "ranking/experiment/experiments.h"
@@ -41,7 +42,8 @@ struct RecommenderOptions {
 class Recommender {
  public:
   // `users` indexes user long-term vectors, for lookalikes.
-  Recommender(const store::FeatureStore& store, const index::VectorIndex& items,
+  // `items` is read once per request; a swap takes effect at the next one.
+  Recommender(const store::FeatureStore& store, const index::ServingIndex& items,
               const index::VectorIndex& users, RecommenderOptions options);
 
   // An unknown user gets a cold-start feed. Pages never repeat an item.
@@ -80,7 +82,7 @@ class Recommender {
       const v1::RankProductsRequest& request, const FeedContext& context) const;
 
   const store::FeatureStore& store_;
-  const index::VectorIndex& items_;
+  const index::ServingIndex& items_;
   const index::VectorIndex& users_;
   RecommenderOptions options_;
   FeatureHydrator hydrator_;

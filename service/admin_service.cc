@@ -1,15 +1,31 @@
 #include "service/admin_service.h"
 
+#include "service/status_conversion.h"
 #include "service/unary_call.h"
 
 namespace zhongcao::service {
+namespace {
+
+void Fill(const VersionInfo& info, v1::IndexVersion* out) {
+  out->set_name(info.name);
+  out->set_label(info.label);
+  out->set_vectors(info.vectors);
+  out->set_growing_vectors(info.growing);
+  out->set_watermark(info.watermark);
+  out->set_index_type(info.factory);
+  out->set_origin(info.origin);
+  out->set_serving_since_ms(info.serving_since_ms);
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* context,
                                                   const v1::GetStatusRequest*,
                                                   v1::GetStatusResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
     const store::Counts counts = node_.store().counts();
-    const index::IndexStats stats = node_.index().Stats();
+    const index::IndexStats stats = node_.index()->Stats();
+    const IndexVersionsStatus versions = node_.index_versions().Status();
     v1::GetStatusResponse status;
     status.set_items(counts.items());
     status.set_users(counts.users());
@@ -19,14 +35,67 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* c
     status.set_index_type(stats.factory);
     status.set_dimension(stats.dim);
     status.set_metric("inner_product");
-    status.set_index_version(stats.version);
+    status.set_index_version(versions.serving.name);
     status.set_data_dir(node_.data_dir().string());
     status.set_server_version(ZHONGCAO_VERSION);
     for (const auto& [source, count] : recommender_.DegradedSourceCounts()) {
       (*status.mutable_degraded_sources())[source] = count;
     }
+    Fill(versions.serving, status.mutable_serving_index());
+    if (versions.previous.has_value()) {
+      Fill(*versions.previous, status.mutable_previous_index());
+    }
+    status.set_compactions(versions.compactions);
+    status.set_compacting(versions.compacting);
+    status.set_last_compaction_error(versions.last_compaction_error);
     return absl::StatusOr<v1::GetStatusResponse>(std::move(status));
   });
+}
+
+template <typename Change>
+grpc::ServerUnaryReactor* AdminService::SwapLater(grpc::CallbackServerContext* context,
+                                                  v1::IndexSwapResponse* response,
+                                                  Change change) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  worker_.Post([reactor, response, change = std::move(change)] {
+    absl::StatusOr<SwapReport> report = change();
+    if (report.ok()) {
+      Fill(report->serving, response->mutable_serving());
+      if (report->previous.has_value())
+        Fill(*report->previous, response->mutable_previous());
+      response->set_replayed_items(report->replayed_items);
+      response->set_millis(report->millis);
+    }
+    reactor->Finish(ToGrpcStatus(report.status()));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::LoadIndex(grpc::CallbackServerContext* context,
+                                                  const v1::LoadIndexRequest* request,
+                                                  v1::IndexSwapResponse* response) {
+  if (request->path().empty()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError("path: must be set")));
+    return reactor;
+  }
+  return SwapLater(context, response, [this, path = request->path()] {
+    return node_.index_versions().Load(path);
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::RollbackIndex(
+    grpc::CallbackServerContext* context, const v1::RollbackIndexRequest*,
+    v1::IndexSwapResponse* response) {
+  return SwapLater(context, response,
+                   [this] { return node_.index_versions().Rollback(); });
+}
+
+grpc::ServerUnaryReactor* AdminService::CompactIndex(grpc::CallbackServerContext* context,
+                                                     const v1::CompactIndexRequest*,
+                                                     v1::IndexSwapResponse* response) {
+  return SwapLater(context, response,
+                   [this] { return node_.index_versions().Compact(); });
 }
 
 }  // namespace zhongcao::service

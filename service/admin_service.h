@@ -1,24 +1,41 @@
-// zhongcao.v1.AdminService over gRPC: what the node holds and serves.
+// zhongcao.v1.AdminService over gRPC: what the node holds and serves, and
+// switching the item index version.
 #pragma once
 
 #include "ranking/recommender.h"
 #include "service/node.h"
+#include "service/serial_worker.h"
 #include "zhongcao/v1/admin.grpc.pb.h"
 
 namespace zhongcao::service {
 
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  AdminService(const Node& node, const ranking::Recommender& recommender)
+  AdminService(Node& node, const ranking::Recommender& recommender)
       : node_(node), recommender_(recommender) {}
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
                                       v1::GetStatusResponse* response) override;
+  grpc::ServerUnaryReactor* LoadIndex(grpc::CallbackServerContext* context,
+                                      const v1::LoadIndexRequest* request,
+                                      v1::IndexSwapResponse* response) override;
+  grpc::ServerUnaryReactor* RollbackIndex(grpc::CallbackServerContext* context,
+                                          const v1::RollbackIndexRequest* request,
+                                          v1::IndexSwapResponse* response) override;
+  grpc::ServerUnaryReactor* CompactIndex(grpc::CallbackServerContext* context,
+                                         const v1::CompactIndexRequest* request,
+                                         v1::IndexSwapResponse* response) override;
 
  private:
-  const Node& node_;
+  // Runs a version change on the worker and finishes the call from there.
+  template <typename Change>
+  grpc::ServerUnaryReactor* SwapLater(grpc::CallbackServerContext* context,
+                                      v1::IndexSwapResponse* response, Change change);
+
+  Node& node_;
   const ranking::Recommender& recommender_;
+  SerialWorker worker_;  // last: its tasks use the members above
 };
 
 }  // namespace zhongcao::service

@@ -27,6 +27,13 @@ ABSL_FLAG(std::string, config, "",
           "TOML file of feed settings, campaigns and experiments (see "
           "deploy/zhongcao.toml); empty: built-in defaults");
 ABSL_FLAG(int, source_threads, 4, "Threads that run candidate sources concurrently");
+ABSL_FLAG(int64_t, compact_growing_at, 20000,
+          "Fold the growing index segment into a new main index, in the background, "
+          "once it holds this many vectors; 0: never in the background");
+ABSL_FLAG(double, compact_dead_fraction, 0.25,
+          "Rebuild the main index once this share of its vectors is removed");
+ABSL_FLAG(int, compaction_threads, 1,
+          "Threads a background index build uses; the others keep serving");
 ABSL_FLAG(bool, build_index_on_start, true,
           "Fold vectors added since the last build into the main segment at start");
 
@@ -51,12 +58,16 @@ int main(int argc, char** argv) {
   node_options.index.hnsw_ef_construction = absl::GetFlag(FLAGS_hnsw_ef_construction);
   node_options.index.ivf_nprobe = absl::GetFlag(FLAGS_ivf_nprobe);
   node_options.history_limit = absl::GetFlag(FLAGS_history_limit);
+  node_options.compact_growing_at = absl::GetFlag(FLAGS_compact_growing_at);
+  node_options.compact_dead_fraction = absl::GetFlag(FLAGS_compact_dead_fraction);
+  node_options.compaction_threads = absl::GetFlag(FLAGS_compaction_threads);
   auto node = zhongcao::service::Node::Open(node_options);
   if (!node.ok()) {
     std::fprintf(stderr, "zhongcao: %s\n", node.status().ToString().c_str());
     return 1;
   }
-  if (absl::GetFlag(FLAGS_build_index_on_start) && (*node)->index().Stats().growing > 0) {
+  if (absl::GetFlag(FLAGS_build_index_on_start) &&
+      (*node)->index()->Stats().growing > 0) {
     if (auto s = (*node)->BuildIndex(); !s.ok()) {
       std::fprintf(stderr, "zhongcao: %s\n", s.ToString().c_str());
       return 1;
@@ -79,7 +90,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "zhongcao: %s\n", server.status().ToString().c_str());
     return 1;
   }
-  const auto stats = (*node)->index().Stats();
+  const auto stats = (*node)->index()->Stats();
   const auto counts = (*node)->store().counts();
   std::fprintf(stderr,
                "zhongcao: serving %s on port %d (%lld items, %lld users, %lld vectors, "

@@ -2,8 +2,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <set>
+#include <string_view>
 #include <system_error>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -15,8 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kDimensionKey[] = "dimension";
-constexpr char kTrimmedThroughKey[] = "change_log_trimmed_through";
-constexpr char kCurrentFile[] = "CURRENT";
 constexpr size_t kReplayChunk = 1000;
 constexpr int64_t kMaxClockSkewMs = 5 * 60 * 1000;
 
@@ -24,39 +25,6 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// The snapshot versions in `dir`, as numbers, oldest first.
-std::vector<uint64_t> SnapshotNumbers(const fs::path& dir) {
-  std::vector<uint64_t> numbers;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename().string();
-    absl::string_view digits = name;
-    uint64_t n;
-    if (absl::ConsumePrefix(&digits, "v") && absl::SimpleAtoi(digits, &n) &&
-        entry.is_directory()) {
-      numbers.push_back(n);
-    }
-  }
-  std::sort(numbers.begin(), numbers.end());
-  return numbers;
-}
-
-std::string VersionName(uint64_t n) { return absl::StrFormat("v%06d", n); }
-
-index::IndexChange ChangeOf(const v1::Item& item) {
-  index::IndexChange change;
-  change.id = item.id();
-  change.vector.assign(item.embedding().begin(), item.embedding().end());
-  change.attributes = IndexAttributesOf(item);
-  return change;
-}
-
-index::IndexChange RemovalOf(const std::string& id) {
-  index::IndexChange change;
-  change.id = id;
-  return change;
 }
 
 absl::Status CheckDimension(store::FeatureStore& store, int dim) {
@@ -70,49 +38,6 @@ absl::Status CheckDimension(store::FeatureStore& store, int dim) {
         **stored, ", the service is configured for ", dim));
   }
   return absl::OkStatus();
-}
-
-// Applies the current store state of `ids` to the index.
-absl::Status ReplayItems(const store::FeatureStore& store, index::VectorIndex& index,
-                         const std::vector<std::string>& ids, uint64_t watermark) {
-  for (size_t start = 0; start < ids.size(); start += kReplayChunk) {
-    std::span<const std::string> chunk(ids.data() + start,
-                                       std::min(kReplayChunk, ids.size() - start));
-    absl::StatusOr<std::vector<store::ItemRecord>> records = store.ReadItems(chunk);
-    if (!records.ok()) return records.status();
-    std::vector<index::IndexChange> changes;
-    for (size_t i = 0; i < chunk.size(); ++i) {
-      const std::optional<v1::Item>& item = (*records)[i].item;
-      changes.push_back(item.has_value() ? ChangeOf(*item) : RemovalOf(chunk[i]));
-    }
-    if (absl::Status s = index.Apply(changes, watermark); !s.ok()) return s;
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::unique_ptr<index::VectorIndex>> RebuildFromStore(
-    const store::FeatureStore& store, const index::IndexOptions& options) {
-  absl::StatusOr<std::unique_ptr<index::VectorIndex>> index =
-      index::VectorIndex::Create(options);
-  if (!index.ok()) return index.status();
-  const uint64_t watermark = store.LastSequence();
-  std::vector<index::IndexChange> batch;
-  auto flush = [&]() {
-    absl::Status s = (*index)->Apply(batch, watermark);
-    batch.clear();
-    return s;
-  };
-  absl::Status scanned = store.ForEachItem([&](const v1::Item& item) {
-    if (item.embedding().empty()) return absl::OkStatus();
-    batch.push_back(ChangeOf(item));
-    return batch.size() >= kReplayChunk ? flush() : absl::OkStatus();
-  });
-  if (!scanned.ok()) return scanned;
-  if (absl::Status s = flush(); !s.ok()) return s;
-  if ((*index)->Stats().live > 0) {
-    if (absl::Status s = (*index)->BuildMain(); !s.ok()) return s;
-  }
-  return index;
 }
 
 index::IndexChange UserChangeOf(const v1::User& user) {
@@ -151,26 +76,18 @@ absl::StatusOr<std::unique_ptr<index::VectorIndex>> BuildUserIndex(
 
 }  // namespace
 
-index::ItemAttributes IndexAttributesOf(const v1::Item& item) {
-  index::ItemAttributes attributes;
-  attributes.kind = static_cast<uint8_t>(item.kind());
-  attributes.regions.assign(item.regions().begin(), item.regions().end());
-  attributes.available = !item.unavailable() && (item.kind() != v1::ITEM_KIND_PRODUCT ||
-                                                 item.product().stock() > 0);
-  return attributes;
-}
-
 Node::Node(NodeOptions options, std::unique_ptr<store::FeatureStore> store,
-           std::unique_ptr<index::VectorIndex> index,
            std::unique_ptr<index::VectorIndex> user_index)
     : options_(std::move(options)),
       store_(std::move(store)),
-      index_(std::move(index)),
       user_index_(std::move(user_index)) {
   limits_.dim = options_.index.dim;
 }
 
-Node::~Node() = default;
+Node::~Node() {
+  // The compactor locks item_write_mu_; it must stop before the mutex goes.
+  items_.reset();
+}
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   std::error_code ec;
@@ -188,59 +105,26 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   if (!store.ok()) return store.status();
   if (absl::Status s = CheckDimension(**store, options.index.dim); !s.ok()) return s;
 
-  // The store is the source of truth; a snapshot only saves a rebuild. Any
-  // snapshot that cannot be used is reported and replaced.
-  const fs::path index_dir = options.data_dir / "index";
-  std::unique_ptr<index::VectorIndex> index;
-  absl::StatusOr<std::string> current = index::ReadWholeFile(index_dir / kCurrentFile);
-  if (current.ok()) {
-    const std::string name(absl::StripAsciiWhitespace(*current));
-    absl::StatusOr<std::unique_ptr<index::VectorIndex>> loaded =
-        index::VectorIndex::LoadSnapshot(index_dir / name, options.index);
-    absl::StatusOr<std::optional<std::string>> trimmed =
-        (*store)->GetMeta(kTrimmedThroughKey);
-    if (!trimmed.ok()) return trimmed.status();
-    uint64_t trimmed_through = 0;
-    if (trimmed->has_value()) absl::SimpleAtoi(**trimmed, &trimmed_through);
-    if (!loaded.ok()) {
-      std::fprintf(stderr, "zhongcao: index snapshot %s unusable (%s); rebuilding\n",
-                   name.c_str(), loaded.status().ToString().c_str());
-    } else if ((*loaded)->Stats().watermark < trimmed_through) {
-      std::fprintf(stderr,
-                   "zhongcao: index snapshot %s predates the change log; rebuilding\n",
-                   name.c_str());
-    } else {
-      index = *std::move(loaded);
-    }
-  }
-  bool rebuilt = false;
-  if (index == nullptr) {
-    absl::StatusOr<std::unique_ptr<index::VectorIndex>> built =
-        RebuildFromStore(**store, options.index);
-    if (!built.ok()) return built.status();
-    index = *std::move(built);
-    rebuilt = true;
-  } else {
-    absl::StatusOr<std::vector<std::string>> changed =
-        (*store)->ItemsChangedAfter(index->Stats().watermark);
-    if (!changed.ok()) return changed.status();
-    if (absl::Status s = ReplayItems(**store, *index, *changed, (*store)->LastSequence());
-        !s.ok()) {
-      return s;
-    }
-  }
   absl::StatusOr<std::unique_ptr<index::VectorIndex>> users =
       BuildUserIndex(**store, options.index);
   if (!users.ok()) return users.status();
-  std::unique_ptr<Node> node(
-      new Node(options, *std::move(store), std::move(index), *std::move(users)));
-  if (rebuilt && node->index_->Stats().live > 0) {
-    if (absl::Status s = node->SaveSnapshot(); !s.ok()) return s;
-  }
+  std::unique_ptr<Node> node(new Node(options, *std::move(store), *std::move(users)));
+  IndexVersionsOptions versions;
+  versions.dir = options.data_dir / "index";
+  versions.index = options.index;
+  versions.snapshots_to_keep = options.snapshots_to_keep;
+  versions.compact_growing_at = options.compact_growing_at;
+  versions.compact_dead_fraction = options.compact_dead_fraction;
+  versions.compaction_threads = options.compaction_threads;
+  absl::StatusOr<std::unique_ptr<IndexVersions>> items =
+      IndexVersions::Open(*node->store_, node->item_write_mu_, std::move(versions));
+  if (!items.ok()) return items.status();
+  node->items_ = *std::move(items);
+  node->items_->StartCompactor();
   return node;
 }
 
-absl::Status Node::UpsertItems(std::vector<v1::Item> items) {
+absl::Status Node::UpsertItems(std::vector<v1::Item> items, bool validate_only) {
   if (absl::Status s = ValidateBatchSize(items.size(), limits_.max_batch, "items");
       !s.ok()) {
     return s;
@@ -253,18 +137,20 @@ absl::Status Node::UpsertItems(std::vector<v1::Item> items) {
     }
     if (items[i].created_at_ms() == 0) items[i].set_created_at_ms(now);
   }
+  if (validate_only) return absl::OkStatus();
   std::vector<index::IndexChange> changes;
   changes.reserve(items.size());
   for (const v1::Item& item : items) {
-    changes.push_back(item.embedding().empty() ? RemovalOf(item.id()) : ChangeOf(item));
+    changes.push_back(item.embedding().empty() ? ItemRemovalOf(item.id()) : ItemChangeOf(item));
   }
   absl::MutexLock lock(&item_write_mu_);
   absl::StatusOr<store::ItemWriteResult> written = store_->UpsertItems(items);
   if (!written.ok()) return written.status();
-  return index_->Apply(changes, written->sequence);
+  return ApplyItemChanges(changes, written->sequence);
 }
 
-absl::StatusOr<int> Node::DeleteItems(std::span<const std::string> ids) {
+absl::StatusOr<int> Node::DeleteItems(std::span<const std::string> ids,
+                                      bool validate_only) {
   if (absl::Status s = ValidateBatchSize(ids.size(), limits_.max_batch, "item_ids");
       !s.ok()) {
     return s;
@@ -275,16 +161,29 @@ absl::StatusOr<int> Node::DeleteItems(std::span<const std::string> ids) {
         !s.ok()) {
       return s;
     }
-    changes.push_back(RemovalOf(ids[i]));
+    changes.push_back(ItemRemovalOf(ids[i]));
+  }
+  if (validate_only) {
+    absl::StatusOr<std::vector<size_t>> missing = store_->MissingItems(ids);
+    if (!missing.ok()) return missing.status();
+    std::set<std::string_view> existing;
+    for (size_t i = 0, m = 0; i < ids.size(); ++i) {
+      if (m < missing->size() && (*missing)[m] == i) {
+        ++m;
+      } else {
+        existing.insert(ids[i]);
+      }
+    }
+    return static_cast<int>(existing.size());
   }
   absl::MutexLock lock(&item_write_mu_);
   absl::StatusOr<store::ItemWriteResult> written = store_->DeleteItems(ids);
   if (!written.ok()) return written.status();
-  if (absl::Status s = index_->Apply(changes, written->sequence); !s.ok()) return s;
+  if (absl::Status s = ApplyItemChanges(changes, written->sequence); !s.ok()) return s;
   return written->changed;
 }
 
-absl::Status Node::UpsertUsers(std::span<const v1::User> users) {
+absl::Status Node::UpsertUsers(std::span<const v1::User> users, bool validate_only) {
   if (absl::Status s = ValidateBatchSize(users.size(), limits_.max_batch, "users");
       !s.ok()) {
     return s;
@@ -295,6 +194,7 @@ absl::Status Node::UpsertUsers(std::span<const v1::User> users) {
       return s;
     }
   }
+  if (validate_only) return absl::OkStatus();
   std::vector<index::IndexChange> changes;
   changes.reserve(users.size());
   for (const v1::User& user : users) changes.push_back(UserChangeOf(user));
@@ -303,7 +203,8 @@ absl::Status Node::UpsertUsers(std::span<const v1::User> users) {
   return user_index_->Apply(changes, 0);
 }
 
-absl::Status Node::UpsertCreators(std::span<const v1::Creator> creators) {
+absl::Status Node::UpsertCreators(std::span<const v1::Creator> creators,
+                                  bool validate_only) {
   if (absl::Status s = ValidateBatchSize(creators.size(), limits_.max_batch, "creators");
       !s.ok()) {
     return s;
@@ -315,10 +216,11 @@ absl::Status Node::UpsertCreators(std::span<const v1::Creator> creators) {
       return s;
     }
   }
+  if (validate_only) return absl::OkStatus();
   return store_->UpsertCreators(creators);
 }
 
-absl::Status Node::RecordEvents(std::vector<v1::Event> events) {
+absl::Status Node::RecordEvents(std::vector<v1::Event> events, bool validate_only) {
   if (absl::Status s = ValidateBatchSize(events.size(), limits_.max_events, "events");
       !s.ok()) {
     return s;
@@ -351,43 +253,109 @@ absl::Status Node::RecordEvents(std::vector<v1::Event> events) {
     return absl::NotFoundError(absl::StrCat("events[", i, "].item_id: item \"",
                                             item_ids[i], "\" does not exist"));
   }
+  if (validate_only) return absl::OkStatus();
   return store_->RecordEvents(events);
 }
 
-absl::Status Node::BuildIndex() {
-  absl::MutexLock lock(&item_write_mu_);
-  return index_->BuildMain();
-}
+namespace {
 
-absl::Status Node::SaveSnapshot() {
-  // Item writes wait so that the snapshot's watermark and the change log
-  // agree; searches go on.
-  absl::MutexLock lock(&item_write_mu_);
-  const fs::path index_dir = options_.data_dir / "index";
-  const std::vector<uint64_t> existing = SnapshotNumbers(index_dir);
-  const std::string version = VersionName(existing.empty() ? 1 : existing.back() + 1);
-  if (absl::Status s = index_->SaveSnapshot(index_dir / version, version); !s.ok()) {
-    return s;
-  }
-  const fs::path tmp = index_dir / (std::string(kCurrentFile) + ".tmp");
-  if (absl::Status s = index::WriteFileDurably(tmp, version + "\n"); !s.ok()) return s;
-  std::error_code ec;
-  fs::rename(tmp, index_dir / kCurrentFile, ec);
-  if (ec)
-    return absl::InternalError(absl::StrCat("cannot switch CURRENT: ", ec.message()));
-  if (absl::Status s = index::SyncPath(index_dir); !s.ok()) return s;
+constexpr char kLastSyncKey[] = "last_sync_ms";
 
-  const uint64_t watermark = index_->Stats().watermark;
-  if (absl::Status s = store_->PutMeta(kTrimmedThroughKey, absl::StrCat(watermark));
+// The checks of SetItemEmbeddings and SetUserEmbeddings that need no store.
+absl::Status ValidateEmbeddingUpdates(std::span<const EmbeddingUpdate> updates,
+                                      const Limits& limits) {
+  if (absl::Status s = ValidateBatchSize(updates.size(), limits.max_batch, "embeddings");
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = store_->TrimChangesThrough(watermark); !s.ok()) return s;
-  std::vector<uint64_t> all = SnapshotNumbers(index_dir);
-  for (size_t i = 0; i + options_.snapshots_to_keep < all.size(); ++i) {
-    fs::remove_all(index_dir / VersionName(all[i]), ec);
+  absl::flat_hash_map<std::string_view, size_t> first;
+  for (size_t i = 0; i < updates.size(); ++i) {
+    const std::string at = absl::StrCat("embeddings[", i, "]");
+    if (absl::Status s = ValidateId(updates[i].id, at + ".id", limits); !s.ok()) return s;
+    // A repeat would make the result depend on order within one call.
+    if (auto [it, inserted] = first.try_emplace(updates[i].id, i); !inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".id: repeats embeddings[", it->second, "].id"));
+    }
+    if (absl::Status s = ValidateEmbedding(updates[i].values, at + ".values", limits,
+                                           /*required=*/true);
+        !s.ok()) {
+      return s;
+    }
   }
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Node::SetItemEmbeddings(std::span<const EmbeddingUpdate> updates,
+                                     bool validate_only) {
+  if (absl::Status s = ValidateEmbeddingUpdates(updates, limits_); !s.ok()) return s;
+  std::vector<std::string> ids;
+  ids.reserve(updates.size());
+  for (const EmbeddingUpdate& update : updates) ids.push_back(update.id);
+  // Held from the read to the write, so that no upsert of the same items
+  // in between is lost.
+  absl::MutexLock lock(&item_write_mu_);
+  absl::StatusOr<std::vector<store::ItemRecord>> records = store_->ReadItems(ids);
+  if (!records.ok()) return records.status();
+  std::vector<v1::Item> items;
+  items.reserve(updates.size());
+  for (size_t i = 0; i < updates.size(); ++i) {
+    std::optional<v1::Item>& item = (*records)[i].item;
+    if (!item.has_value()) {
+      return absl::NotFoundError(
+          absl::StrCat("embeddings[", i, "].id: item \"", ids[i], "\" does not exist"));
+    }
+    item->mutable_embedding()->Assign(updates[i].values.begin(), updates[i].values.end());
+    items.push_back(*std::move(item));
+  }
+  if (validate_only) return absl::OkStatus();
+  std::vector<index::IndexChange> changes;
+  changes.reserve(items.size());
+  for (const v1::Item& item : items) changes.push_back(ItemChangeOf(item));
+  absl::StatusOr<store::ItemWriteResult> written = store_->UpsertItems(items);
+  if (!written.ok()) return written.status();
+  return ApplyItemChanges(changes, written->sequence);
+}
+
+absl::Status Node::SetUserEmbeddings(std::span<const EmbeddingUpdate> updates,
+                                     bool validate_only) {
+  if (absl::Status s = ValidateEmbeddingUpdates(updates, limits_); !s.ok()) return s;
+  if (validate_only) return absl::OkStatus();
+  // Held from the read to the write, so that no upsert of the same users
+  // in between is lost.
+  absl::MutexLock lock(&user_write_mu_);
+  std::vector<v1::User> users;
+  users.reserve(updates.size());
+  for (const EmbeddingUpdate& update : updates) {
+    absl::StatusOr<store::UserRecord> record = store_->ReadUser(update.id);
+    if (!record.ok()) return record.status();
+    v1::User user;
+    if (record->user.has_value()) {
+      user = *std::move(record->user);
+    } else {
+      user.set_id(update.id);
+    }
+    user.mutable_embedding()->Assign(update.values.begin(), update.values.end());
+    users.push_back(std::move(user));
+  }
+  std::vector<index::IndexChange> changes;
+  changes.reserve(users.size());
+  for (const v1::User& user : users) changes.push_back(UserChangeOf(user));
+  if (absl::Status s = store_->UpsertUsers(users); !s.ok()) return s;
+  return user_index_->Apply(changes, 0);
+}
+
+absl::Status Node::Sync() {
+  // RocksDB fsyncs its whole write-ahead log for a synced write, so one
+  // synced write (the meta store always syncs) makes all earlier ones durable.
+  return store_->PutMeta(kLastSyncKey, absl::StrCat(NowMs()));
+}
+
+absl::Status Node::ApplyItemChanges(std::span<const index::IndexChange> changes,
+                                    uint64_t sequence) {
+  return items_->Apply(changes, sequence);
 }
 
 }  // namespace zhongcao::service

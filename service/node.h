@@ -14,6 +14,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "index/vector_index.h"
+#include "service/index_versions.h"
+#include "service/item_changes.h"
 #include "service/validation.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/types.pb.h"
@@ -27,6 +29,16 @@ struct NodeOptions {
   // Offline bulk loads may skip fsync; a served node never does.
   bool sync_writes = true;
   int snapshots_to_keep = 2;
+  // Background compaction of the item index (see IndexVersionsOptions).
+  int64_t compact_growing_at = 20000;  // 0: none
+  double compact_dead_fraction = 0.25;
+  int compaction_threads = 1;
+};
+
+// A replacement embedding for the item or user `id`.
+struct EmbeddingUpdate {
+  std::string id;
+  std::vector<float> values;
 };
 
 class Node {
@@ -39,21 +51,48 @@ class Node {
   ~Node();
 
   // Each call is all or nothing. Invalid input gets INVALID_ARGUMENT naming
-  // the element and field, e.g. "items[2].embedding: ...".
-  absl::Status UpsertItems(std::vector<v1::Item> items);
-  absl::StatusOr<int> DeleteItems(std::span<const std::string> ids);
-  absl::Status UpsertUsers(std::span<const v1::User> users);
-  absl::Status UpsertCreators(std::span<const v1::Creator> creators);
-  // Events must name existing items (NOT_FOUND otherwise).
-  absl::Status RecordEvents(std::vector<v1::Event> events);
+  // the element and field, e.g. "items[2].embedding: ...". With
+  // `validate_only` a call checks everything the write would and answers
+  // the same, but writes nothing (a dry run for importers).
+  absl::Status UpsertItems(std::vector<v1::Item> items, bool validate_only = false);
+  // The number of items that existed and were (would be) deleted.
+  absl::StatusOr<int> DeleteItems(std::span<const std::string> ids,
+                                  bool validate_only = false);
+  absl::Status UpsertUsers(std::span<const v1::User> users, bool validate_only = false);
+  absl::Status UpsertCreators(std::span<const v1::Creator> creators,
+                              bool validate_only = false);
+  // Events must name existing items (NOT_FOUND otherwise). Every event's
+  // fields are checked before any item's existence, so a NOT_FOUND for
+  // events[i] means all events passed the field checks.
+  absl::Status RecordEvents(std::vector<v1::Event> events, bool validate_only = false);
 
-  // Folds the growing segment into a new main index segment.
-  absl::Status BuildIndex();
+  // Replace the embeddings of existing items (NOT_FOUND naming
+  // "embeddings[i].id" otherwise), or of users (an unknown user is created
+  // with only its id and embedding), keeping every other field as stored.
+  // Fields are checked for every update (ids, no repeats, dimension) before
+  // existence, as in RecordEvents.
+  absl::Status SetItemEmbeddings(std::span<const EmbeddingUpdate> updates,
+                                 bool validate_only = false);
+  absl::Status SetUserEmbeddings(std::span<const EmbeddingUpdate> updates,
+                                 bool validate_only = false);
+
+  // Makes every write so far durable: for offline loads through a node
+  // opened with sync_writes=false.
+  absl::Status Sync();
+
+  // Folds the growing segment into a new main index, built beside the
+  // serving one and swapped in.
+  absl::Status BuildIndex() { return items_->Compact().status(); }
   // Saves an index snapshot and trims the change log it covers.
-  absl::Status SaveSnapshot();
+  absl::Status SaveSnapshot() { return items_->SaveSnapshot(); }
+  // The item index versions: load, roll back, compact, status.
+  IndexVersions& index_versions() { return *items_; }
+  const IndexVersions& index_versions() const { return *items_; }
 
   const store::FeatureStore& store() const { return *store_; }
-  const index::VectorIndex& index() const { return *index_; }
+  // The serving item index, pinned: a caller keeps searching this version
+  // even if another is swapped in meanwhile.
+  std::shared_ptr<index::VectorIndex> index() const { return items_->Current()->index; }
   // User long-term vectors, for lookalike audiences. Rebuilt from the store
   // at open.
   const index::VectorIndex& user_index() const { return *user_index_; }
@@ -62,21 +101,23 @@ class Node {
 
  private:
   Node(NodeOptions options, std::unique_ptr<store::FeatureStore> store,
-       std::unique_ptr<index::VectorIndex> index,
        std::unique_ptr<index::VectorIndex> user_index);
+
+  // Applies item changes, already durable in the store up to `sequence`, to
+  // the serving index. Callers hold item_write_mu_.
+  absl::Status ApplyItemChanges(std::span<const index::IndexChange> changes,
+                                uint64_t sequence)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(item_write_mu_);
 
   NodeOptions options_;
   Limits limits_;
   std::unique_ptr<store::FeatureStore> store_;
-  std::unique_ptr<index::VectorIndex> index_;
+  std::unique_ptr<IndexVersions> items_;
   std::unique_ptr<index::VectorIndex> user_index_;
   // Item (user) writes reach the store and the item (user) index in the
   // same order.
   absl::Mutex item_write_mu_;
   absl::Mutex user_write_mu_;
 };
-
-// The index's filter attributes of an item.
-index::ItemAttributes IndexAttributesOf(const v1::Item& item);
 
 }  // namespace zhongcao::service

@@ -14,7 +14,8 @@ namespace zhongcao::service {
 
 struct ZhongcaoServer::Services {
   Services(Node& node, const ServerOptions& options)
-      : recommender(node.store(), node.index(), node.user_index(), options.ranking),
+      : recommender(node.store(), node.index_versions().serving(), node.user_index(),
+                    options.ranking),
         recommend(recommender, node.limits()),
         ingest(node),
         admin(node, recommender) {}

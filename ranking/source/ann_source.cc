@@ -7,6 +7,9 @@ absl::StatusOr<std::vector<Candidate>> AnnSource::Fetch(const FeedContext& conte
   std::vector<Candidate> out;
   const std::vector<float>& query = vector_(context);
   if (query.empty() || budget <= 0) return out;
+  if (context.item_index == nullptr) {
+    return absl::FailedPreconditionError("the request has no item index");
+  }
   index::SearchFilter filter;
   filter.kind_mask = context.kind_mask;
   filter.region = context.region;
@@ -15,7 +18,8 @@ absl::StatusOr<std::vector<Candidate>> AnnSource::Fetch(const FeedContext& conte
   // Items served on earlier pages are known only by hash, so ask for that
   // many more; the page filter drops them.
   const int k = budget + static_cast<int>(context.served.size());
-  absl::StatusOr<std::vector<index::Hit>> hits = index_.Search(query, k, filter);
+  absl::StatusOr<std::vector<index::Hit>> hits =
+      context.item_index->index->Search(query, k, filter);
   if (!hits.ok()) return hits.status();
   out.reserve(hits->size());
   for (index::Hit& hit : *hits) {

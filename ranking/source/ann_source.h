@@ -2,7 +2,8 @@
 // availability and seen items filtered inside the search:
 //   "ann:user"     the user's long-term vector
 //   "ann:session"  the session vector built from the user's latest events
-// Each returns nothing when the request has no such vector.
+// Each returns nothing when the request has no such vector. Both search the
+// request's pinned index version (FeedContext::item_index).
 #pragma once
 
 #include <string>
@@ -16,34 +17,31 @@ namespace zhongcao::ranking {
 class AnnSource : public CandidateSource {
  public:
   using VectorOf = const std::vector<float>& (*)(const FeedContext&);
-  AnnSource(const index::VectorIndex& index, std::string name, VectorOf vector)
-      : index_(index), name_(std::move(name)), vector_(vector) {}
+  AnnSource(std::string name, VectorOf vector)
+      : name_(std::move(name)), vector_(vector) {}
   absl::string_view name() const override { return name_; }
   absl::StatusOr<std::vector<Candidate>> Fetch(const FeedContext& context,
                                                int budget) const override;
 
  private:
-  const index::VectorIndex& index_;
   std::string name_;
   VectorOf vector_;
 };
 
 class AnnUserSource : public AnnSource {
  public:
-  explicit AnnUserSource(const index::VectorIndex& index)
-      : AnnSource(index, "ann:user",
-                  [](const FeedContext& c) -> const std::vector<float>& {
-                    return c.user_vector;
-                  }) {}
+  AnnUserSource()
+      : AnnSource("ann:user", [](const FeedContext& c) -> const std::vector<float>& {
+          return c.user_vector;
+        }) {}
 };
 
 class AnnSessionSource : public AnnSource {
  public:
-  explicit AnnSessionSource(const index::VectorIndex& index)
-      : AnnSource(index, "ann:session",
-                  [](const FeedContext& c) -> const std::vector<float>& {
-                    return c.session_vector;
-                  }) {}
+  AnnSessionSource()
+      : AnnSource("ann:session", [](const FeedContext& c) -> const std::vector<float>& {
+          return c.session_vector;
+        }) {}
 };
 
 }  // namespace zhongcao::ranking

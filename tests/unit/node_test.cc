@@ -53,7 +53,7 @@ class NodeTest : public ::testing::Test {
 
   static std::vector<std::string> Ids(const Node& node, int k) {
     std::vector<float> query(kDim, 0.3f);
-    auto hits = node.index().Search(query, k, {});
+    auto hits = node.index()->Search(query, k, {});
     EXPECT_TRUE(hits.ok()) << hits.status();
     std::vector<std::string> ids;
     for (const auto& hit : *hits) ids.push_back(hit.id);
@@ -70,7 +70,7 @@ TEST_F(NodeTest, Reopen_WithoutSnapshot_ServesEveryAcknowledgedItem) {
   const std::vector<std::string> before = Ids(*node, 40);
   node.reset();  // no snapshot: as after a crash
   node = Open();
-  EXPECT_EQ(node->index().Stats().live, 40);
+  EXPECT_EQ(node->index()->Stats().live, 40);
   EXPECT_EQ(node->store().counts().items(), 40);
   EXPECT_EQ(Ids(*node, 40), before);
 }
@@ -86,7 +86,7 @@ TEST_F(NodeTest, Reopen_AfterSnapshot_ReplaysLaterUpsertsAndDeletes) {
   const std::vector<std::string> before = Ids(*node, 50);
   node.reset();
   node = Open();
-  EXPECT_EQ(node->index().Stats().live, 38);
+  EXPECT_EQ(node->index()->Stats().live, 38);
   const std::vector<std::string> after = Ids(*node, 50);
   EXPECT_EQ(after, before);
   for (const std::string& id : after) {
@@ -110,7 +110,7 @@ TEST_F(NodeTest, Reopen_CorruptSnapshot_RebuildsFromTheStore) {
   }
   node = Open();
   ASSERT_NE(node, nullptr);
-  EXPECT_EQ(node->index().Stats().live, 25);
+  EXPECT_EQ(node->index()->Stats().live, 25);
   EXPECT_EQ(Ids(*node, 10), before);
 }
 
@@ -134,7 +134,7 @@ TEST_F(NodeTest, UpsertItems_BadElement_WritesNothing) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message().substr(0, 18), "items[2].embedding");
   EXPECT_EQ(node->store().counts().items(), 0);
-  EXPECT_EQ(node->index().Stats().live, 0);
+  EXPECT_EQ(node->index()->Stats().live, 0);
 }
 
 TEST_F(NodeTest, UpsertItems_WithoutEmbedding_StoredButNotSearchable) {
@@ -174,13 +174,13 @@ TEST_F(NodeTest, OutOfStockProduct_IsFilteredInsideTheSearch) {
   ASSERT_TRUE(node->UpsertItems({product, Note("n1")}).ok());
   index::SearchFilter available;
   available.available_only = true;
-  auto hits = node->index().Search(std::vector<float>(kDim, 0.1f), 10, available);
+  auto hits = node->index()->Search(std::vector<float>(kDim, 0.1f), 10, available);
   ASSERT_TRUE(hits.ok());
   ASSERT_EQ(hits->size(), 1u);
   EXPECT_EQ((*hits)[0].id, "n1");
   product.mutable_product()->set_stock(5);
   ASSERT_TRUE(node->UpsertItems({product}).ok());
-  hits = node->index().Search(std::vector<float>(kDim, 0.1f), 10, available);
+  hits = node->index()->Search(std::vector<float>(kDim, 0.1f), 10, available);
   EXPECT_EQ(hits->size(), 2u);
 }
 

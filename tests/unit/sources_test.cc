@@ -220,6 +220,8 @@ class SourcesTest : public ::testing::Test {
         index::VectorIndex::Create(index_options);
     ASSERT_TRUE(created.ok()) << created.status();
     index_ = *std::move(created);
+    context_.item_index =
+        std::make_shared<index::IndexVersion>(index::IndexVersion{"v000001", index_});
     context_.now_ms = kNow;
   }
 
@@ -262,7 +264,7 @@ class SourcesTest : public ::testing::Test {
 
   fs::path dir_;
   std::unique_ptr<store::FeatureStore> store_;
-  std::unique_ptr<index::VectorIndex> index_;
+  std::shared_ptr<index::VectorIndex> index_;
   uint64_t watermark_ = 0;
   FeedContext context_;
 };
@@ -273,7 +275,7 @@ TEST_F(SourcesTest, AnnSession_NearestToTheSessionVectorWithFiltersInSearch) {
        MakeItem("elsewhere", {1, 0, 0, 0}),
        MakeItem("product", {1, 0, 0, 0}, kNow, {}, v1::ITEM_KIND_PRODUCT)},
       {{}, {}, {}, {}, {"bj"}, {}});
-  const AnnSessionSource source(*index_);
+  const AnnSessionSource source;
   EXPECT_EQ(source.name(), "ann:session");
   // No session vector: nothing, even with a user vector.
   context_.user_vector = Axis(0);

@@ -215,7 +215,7 @@ int main(int argc, char** argv) {
   }
   if (!s.ok()) return Fail(std::string(s.message()));
 
-  const zhongcao::index::IndexStats stats = n.index().Stats();
+  const zhongcao::index::IndexStats stats = n.index()->Stats();
   const double seconds = total.Lap();
   std::printf("zhongcao demo catalog -> %s\n", data_dir.c_str());
   std::printf("  seed %llu, dim %d, now %s (%lld)\n",
