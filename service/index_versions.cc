@@ -418,6 +418,14 @@ absl::StatusOr<SwapReport> IndexVersions::CatchUpAndSwap(
 absl::Status IndexVersions::SaveSnapshot() {
   absl::MutexLock lock(&swap_mu_);
   std::shared_ptr<const index::IndexVersion> current = Current();
+  if (!current->name.empty()) {
+    // Nothing written since its snapshot: a restart would replay nothing.
+    absl::StatusOr<index::SnapshotInfo> saved =
+        index::VectorIndex::ReadSnapshotInfo(options_.dir / current->name);
+    if (saved.ok() && saved->watermark == store_.LastSequence()) {
+      return absl::OkStatus();
+    }
+  }
   const std::string name = NextName();
   {
     // Writers wait so that nothing lands between the save and the relabel.

@@ -165,8 +165,17 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
   }
   auto handles = std::make_unique<Handles>();
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir.string(), descriptors,
-                                        &handles->families, &raw);
+  rocksdb::Status s;
+  if (options.read_only) {
+    // Every table file is opened now, so the writer's later compactions
+    // cannot delete one from under this view.
+    db_options.max_open_files = -1;
+    s = rocksdb::DB::OpenForReadOnly(db_options, options.dir.string(), descriptors,
+                                     &handles->families, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, options.dir.string(), descriptors,
+                          &handles->families, &raw);
+  }
   if (!s.ok()) return ToStatus(s, absl::StrCat("opening ", options.dir.string()));
   std::unique_ptr<rocksdb::DB> db(raw);
   handles->db = raw;
@@ -183,6 +192,7 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
     }
     if (last->has_value()) store->last_sequence_ = DecodeUint64(**last);
   }
+  if (options.read_only) return store;
   if (absl::Status built = store->BuildTagIndexIfMissing(); !built.ok()) return built;
   if (absl::Status trends = store->OpenTrending(); !trends.ok()) return trends;
   return store;

@@ -50,6 +50,10 @@ struct StoreOptions {
   // toward the global trend only, so a client cannot grow memory without
   // bound by inventing region names.
   int max_trending_regions = 1024;
+  // Opens a point-in-time view for offline readers (index builds), beside a
+  // server that may hold the directory open for writing. Writes fail; the
+  // in-memory trending boards stay empty.
+  bool read_only = false;
 };
 
 // An item as the ranking stages see it. `item` is empty when the id is unknown.

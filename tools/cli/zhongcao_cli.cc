@@ -19,6 +19,7 @@
 #include "zhongcao/v1/ingest.grpc.pb.h"
 #include "zhongcao/v1/recommend.grpc.pb.h"
 
+ABSL_FLAG(std::string, path, "", "load-index: snapshot directory on the server");
 ABSL_FLAG(std::string, target, "localhost:50051", "Server address");
 ABSL_FLAG(std::string, user, "", "User id (feed, rank, event)");
 ABSL_FLAG(std::string, item, "", "Item id (related, event)");
@@ -43,7 +44,11 @@ constexpr char kUsage[] =
     "  feed    --user [--count --region --kinds --page_token --debug]\n"
     "  related --item [--count --region --kinds]\n"
     "  rank    --user --products=p1,p2,...\n"
-    "  event   --user --item [--type=click]";
+    "  event   --user --item [--type=click]\n"
+    "  load-index --path=SNAPSHOT     serve an index snapshot (see "
+    "zhongcao_build_index)\n"
+    "  rollback-index                 serve the previous index version again\n"
+    "  compact-index                  fold the growing segment into a new main index";
 
 template <typename Enum>
 bool ParseEnum(const std::string& name, const std::string& prefix,
@@ -102,6 +107,23 @@ int main(int argc, char** argv) {
     v1::GetStatusResponse response;
     return Print(v1::AdminService::NewStub(channel)->GetStatus(&context, {}, &response),
                  response);
+  }
+  if (command == "load-index" || command == "rollback-index" ||
+      command == "compact-index") {
+    // Index builds take a while: these wait longer than a request.
+    grpc::ClientContext admin;
+    admin.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(30));
+    auto stub = v1::AdminService::NewStub(channel);
+    v1::IndexSwapResponse response;
+    if (command == "load-index") {
+      v1::LoadIndexRequest request;
+      request.set_path(absl::GetFlag(FLAGS_path));
+      return Print(stub->LoadIndex(&admin, request, &response), response);
+    }
+    if (command == "rollback-index") {
+      return Print(stub->RollbackIndex(&admin, {}, &response), response);
+    }
+    return Print(stub->CompactIndex(&admin, {}, &response), response);
   }
   if (command == "feed") {
     v1::GetFeedRequest request;
