@@ -43,7 +43,8 @@ class EventStreamReactor : public grpc::ServerReadReactor<v1::RecordEventsReques
       Finish(grpc::Status::OK);
       return;
     }
-    absl::Status recorded = node_.RecordEvents(VectorOf(request_.events()));
+    absl::Status recorded =
+        node_.RecordEvents(VectorOf(request_.events()), request_.validate_only());
     if (!recorded.ok()) {
       Finish(ToGrpcStatus(absl::Status(
           recorded.code(), absl::StrCat("messages[", messages_, "].", recorded.message(),
@@ -51,7 +52,9 @@ class EventStreamReactor : public grpc::ServerReadReactor<v1::RecordEventsReques
                                         " events of earlier messages were recorded)"))));
       return;
     }
-    response_->set_recorded(response_->recorded() + request_.events_size());
+    if (!request_.validate_only()) {
+      response_->set_recorded(response_->recorded() + request_.events_size());
+    }
     ++messages_;
     StartRead(&request_);
   }
@@ -77,7 +80,8 @@ grpc::ServerUnaryReactor* IngestService::UpsertItems(
     v1::UpsertItemsResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
     return Counted<v1::UpsertItemsResponse>(
-        CountOf(node_.UpsertItems(VectorOf(request->items())), request->items_size()),
+        CountOf(node_.UpsertItems(VectorOf(request->items()), request->validate_only()),
+                request->items_size()),
         [](auto& r, int n) { r.set_upserted(n); });
   });
 }
@@ -87,7 +91,7 @@ grpc::ServerUnaryReactor* IngestService::DeleteItems(
     v1::DeleteItemsResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
     return Counted<v1::DeleteItemsResponse>(
-        node_.DeleteItems(VectorOf(request->item_ids())),
+        node_.DeleteItems(VectorOf(request->item_ids()), request->validate_only()),
         [](auto& r, int n) { r.set_deleted(n); });
   });
 }
@@ -97,7 +101,8 @@ grpc::ServerUnaryReactor* IngestService::UpsertUsers(
     v1::UpsertUsersResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
     return Counted<v1::UpsertUsersResponse>(
-        CountOf(node_.UpsertUsers(VectorOf(request->users())), request->users_size()),
+        CountOf(node_.UpsertUsers(VectorOf(request->users()), request->validate_only()),
+                request->users_size()),
         [](auto& r, int n) { r.set_upserted(n); });
   });
 }
@@ -107,8 +112,9 @@ grpc::ServerUnaryReactor* IngestService::UpsertCreators(
     v1::UpsertCreatorsResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
     return Counted<v1::UpsertCreatorsResponse>(
-        CountOf(node_.UpsertCreators(VectorOf(request->creators())),
-                request->creators_size()),
+        CountOf(
+            node_.UpsertCreators(VectorOf(request->creators()), request->validate_only()),
+            request->creators_size()),
         [](auto& r, int n) { r.set_upserted(n); });
   });
 }
@@ -118,8 +124,36 @@ grpc::ServerUnaryReactor* IngestService::RecordEvents(
     v1::RecordEventsResponse* response) {
   return AnswerUnary(context, response, absl::OkStatus(), [&] {
     return Counted<v1::RecordEventsResponse>(
-        CountOf(node_.RecordEvents(VectorOf(request->events())), request->events_size()),
+        CountOf(node_.RecordEvents(VectorOf(request->events()), request->validate_only()),
+                request->events_size()),
         [](auto& r, int n) { r.set_recorded(n); });
+  });
+}
+
+grpc::ServerUnaryReactor* IngestService::SetEmbeddings(
+    grpc::CallbackServerContext* context, const v1::SetEmbeddingsRequest* request,
+    v1::SetEmbeddingsResponse* response) {
+  absl::Status valid;
+  if (request->target() != v1::EMBEDDING_TARGET_ITEMS &&
+      request->target() != v1::EMBEDDING_TARGET_USERS) {
+    valid = absl::InvalidArgumentError(
+        request->target() == v1::EMBEDDING_TARGET_UNSPECIFIED
+            ? "target: must be set"
+            : absl::StrCat("target: unknown embedding target ", request->target()));
+  }
+  return AnswerUnary(context, response, valid, [&] {
+    std::vector<EmbeddingUpdate> updates;
+    updates.reserve(request->embeddings_size());
+    for (const v1::Embedding& embedding : request->embeddings()) {
+      updates.push_back(
+          {embedding.id(), {embedding.values().begin(), embedding.values().end()}});
+    }
+    const absl::Status set =
+        request->target() == v1::EMBEDDING_TARGET_ITEMS
+            ? node_.SetItemEmbeddings(updates, request->validate_only())
+            : node_.SetUserEmbeddings(updates, request->validate_only());
+    return Counted<v1::SetEmbeddingsResponse>(CountOf(set, request->embeddings_size()),
+                                              [](auto& r, int n) { r.set_updated(n); });
   });
 }
 

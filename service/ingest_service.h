@@ -28,6 +28,9 @@ class IngestService final : public v1::IngestService::CallbackService {
                                          v1::RecordEventsResponse* response) override;
   grpc::ServerReadReactor<v1::RecordEventsRequest>* StreamEvents(
       grpc::CallbackServerContext* context, v1::RecordEventsResponse* response) override;
+  grpc::ServerUnaryReactor* SetEmbeddings(grpc::CallbackServerContext* context,
+                                          const v1::SetEmbeddingsRequest* request,
+                                          v1::SetEmbeddingsResponse* response) override;
 
  private:
   Node& node_;

@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libfaiss-dev libopenblas0 librocksdb-dev libabsl-dev libroaring-dev libxxhash-dev
-  libtomlplusplus-dev libgtest-dev libgmock-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libcsv-dev
   python3 python3-grpcio python3-protobuf
 )
 
