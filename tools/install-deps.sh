@@ -6,8 +6,8 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
-  libfaiss-dev libopenblas0 librocksdb-dev libabsl-dev libroaring-dev libxxhash-dev
-  libtomlplusplus-dev libgtest-dev libgmock-dev libcsv-dev
+  libfaiss-dev libopenblas0 libeigen3-dev librocksdb-dev libabsl-dev libroaring-dev libxxhash-dev
+  libtomlplusplus-dev libgtest-dev libgmock-dev libcsv-dev nlohmann-json3-dev
   python3 python3-grpcio python3-protobuf
 )
 

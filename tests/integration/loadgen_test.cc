@@ -11,7 +11,9 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/integration/test_server.h"
+#include "tools/loadgen/report.h"
 #include "tools/loadgen/request_mix.h"
 #include "tools/loadgen/requests.h"
 #include "tools/loadgen/runner.h"
@@ -250,6 +252,21 @@ TEST(LoadgenStatsTest, SummaryCountsErrorsByCodeAndLeavesOutTheWarmup) {
   EXPECT_EQ(report.timeline[2].ok, 1);
   EXPECT_EQ(report.timeline[2].errors, 2);
   EXPECT_DOUBLE_EQ(report.timeline[2].rate, 1 / 0.2);
+
+  // The JSON carries the same figures; an empty latency set is null.
+  RunInfo info;
+  info.mode = "open";
+  info.flags = {{"mix", "GetFeed:70,\"odd\""}};
+  const nlohmann::json json = nlohmann::json::parse(ToJson(report, info));
+  EXPECT_EQ(json["overall"]["errors_by_code"]["DROPPED"], 1);
+  EXPECT_EQ(json["calls"]["GetRelated"]["errors"], 2);
+  EXPECT_DOUBLE_EQ(json["overall"]["latency_ms"]["p50"].get<double>(), 4);
+  EXPECT_EQ(json["flags"]["mix"], "GetFeed:70,\"odd\"");
+  ASSERT_EQ(json["timeline"].size(), 3u);
+  EXPECT_EQ(json["timeline"][0]["warmup"], true);
+  EXPECT_TRUE(nlohmann::json::parse(
+                  ToJson(Summarize({}, options), info))["overall"]["latency_ms"]["p50"]
+                  .is_null());
 }
 
 TEST(LoadgenMixTest, ParsesWeightsAndPicksInProportion) {

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "nlohmann/json.hpp"
 
 namespace zhongcao::loadgen {
 namespace {
@@ -19,80 +20,36 @@ std::string ErrorList(const CallStats& stats) {
   return absl::StrJoin(stats.errors_by_code, " ", absl::PairFormatter("="));
 }
 
-// A JSON string literal.
-std::string Quote(absl::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"";
+// JSON has no NaN or infinity: an empty latency set gives null.
+nlohmann::ordered_json Number(double value) {
+  if (!std::isfinite(value)) return nullptr;
+  return value;
+}
+
+nlohmann::ordered_json LatencyJson(const LatencySummary& latency) {
+  return {{"count", latency.count},        {"mean", Number(latency.mean_ms)},
+          {"p50", Number(latency.p50_ms)}, {"p90", Number(latency.p90_ms)},
+          {"p99", Number(latency.p99_ms)}, {"p99_9", Number(latency.p999_ms)},
+          {"max", Number(latency.max_ms)}};
+}
+
+nlohmann::ordered_json CallJson(const CallStats& stats) {
+  nlohmann::ordered_json errors = nlohmann::ordered_json::object();
+  for (const auto& [code, count] : stats.errors_by_code) errors[code] = count;
+  return {{"requests", stats.requests},
+          {"ok", stats.ok},
+          {"errors", stats.errors},
+          {"dropped", stats.dropped},
+          {"errors_by_code", std::move(errors)},
+          {"rate_per_s", Number(stats.rate)},
+          {"latency_ms", LatencyJson(stats.latency)}};
+}
+
+nlohmann::ordered_json StringMap(
+    const std::vector<std::pair<std::string, std::string>>& pairs) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : pairs) out[key] = value;
   return out;
-}
-
-// A JSON number; JSON has no NaN or infinity, which become null.
-std::string Number(double value) {
-  if (!std::isfinite(value)) return "null";
-  return absl::StrFormat("%.4f", value);
-}
-
-std::string Object(const std::vector<std::pair<std::string, std::string>>& fields,
-                   bool quote_values) {
-  return absl::StrCat(
-      "{",
-      absl::StrJoin(fields, ", ",
-                    [&](std::string* out, const auto& field) {
-                      absl::StrAppend(out, Quote(field.first), ": ",
-                                      quote_values ? Quote(field.second) : field.second);
-                    }),
-      "}");
-}
-
-std::string LatencyJson(const LatencySummary& latency) {
-  return Object({{"count", absl::StrCat(latency.count)},
-                 {"mean", Number(latency.mean_ms)},
-                 {"p50", Number(latency.p50_ms)},
-                 {"p90", Number(latency.p90_ms)},
-                 {"p99", Number(latency.p99_ms)},
-                 {"p99_9", Number(latency.p999_ms)},
-                 {"max", Number(latency.max_ms)}},
-                false);
-}
-
-std::string CallJson(const CallStats& stats) {
-  std::vector<std::pair<std::string, std::string>> errors;
-  for (const auto& [code, count] : stats.errors_by_code) {
-    errors.emplace_back(code, absl::StrCat(count));
-  }
-  return Object({{"requests", absl::StrCat(stats.requests)},
-                 {"ok", absl::StrCat(stats.ok)},
-                 {"errors", absl::StrCat(stats.errors)},
-                 {"dropped", absl::StrCat(stats.dropped)},
-                 {"errors_by_code", Object(errors, false)},
-                 {"rate_per_s", Number(stats.rate)},
-                 {"latency_ms", LatencyJson(stats.latency)}},
-                false);
 }
 
 }  // namespace
@@ -163,48 +120,38 @@ std::string FormatTimeline(const Report& report) {
 }
 
 std::string ToJson(const Report& report, const RunInfo& info) {
-  std::vector<std::pair<std::string, std::string>> calls;
-  for (const CallStats& stats : report.calls) {
-    calls.emplace_back(stats.name, CallJson(stats));
-  }
-  std::vector<std::string> timeline;
+  nlohmann::ordered_json calls = nlohmann::ordered_json::object();
+  for (const CallStats& stats : report.calls) calls[stats.name] = CallJson(stats);
+  nlohmann::ordered_json timeline = nlohmann::ordered_json::array();
   for (const TimelineRow& row : report.timeline) {
-    timeline.push_back(Object({{"t_s", Number(row.start_s)},
-                               {"warmup", row.warmup ? "true" : "false"},
-                               {"requests", absl::StrCat(row.requests)},
-                               {"ok", absl::StrCat(row.ok)},
-                               {"errors", absl::StrCat(row.errors)},
-                               {"rate_per_s", Number(row.rate)},
-                               {"p50_ms", Number(row.latency.p50_ms)},
-                               {"p99_ms", Number(row.latency.p99_ms)},
-                               {"max_ms", Number(row.latency.max_ms)}},
-                              false));
+    timeline.push_back({{"t_s", Number(row.start_s)},
+                        {"warmup", row.warmup},
+                        {"requests", row.requests},
+                        {"ok", row.ok},
+                        {"errors", row.errors},
+                        {"rate_per_s", Number(row.rate)},
+                        {"p50_ms", Number(row.latency.p50_ms)},
+                        {"p99_ms", Number(row.latency.p99_ms)},
+                        {"max_ms", Number(row.latency.max_ms)}});
   }
-  const std::vector<std::pair<std::string, std::string>> document = {
-      {"tool", Quote("zhongcao_loadgen")},
-      {"mode", Quote(info.mode)},
+  const nlohmann::ordered_json document = {
+      {"tool", "zhongcao_loadgen"},
+      {"mode", info.mode},
       {"offered_rate_per_s", Number(info.offered_rate)},
-      {"concurrency", absl::StrCat(info.concurrency)},
+      {"concurrency", info.concurrency},
       {"measured_seconds", Number(report.measured_seconds)},
       {"wall_seconds", Number(info.wall_seconds)},
-      {"warmup_requests", absl::StrCat(report.warmup_requests)},
-      {"flags", Object(info.flags, true)},
-      {"machine", Object({{"cores", absl::StrCat(info.machine.cores)},
-                          {"memory_bytes", absl::StrCat(info.machine.memory_bytes)}},
-                         false)},
-      {"server", Object(info.server, true)},
+      {"warmup_requests", report.warmup_requests},
+      {"flags", StringMap(info.flags)},
+      {"machine",
+       {{"cores", info.machine.cores}, {"memory_bytes", info.machine.memory_bytes}}},
+      {"server", StringMap(info.server)},
       {"overall", CallJson(report.overall)},
-      {"calls", Object(calls, false)},
+      {"calls", std::move(calls)},
       {"send_lag_ms", LatencyJson(report.send_lag)},
-      {"timeline", absl::StrCat("[", absl::StrJoin(timeline, ",\n    "), "]")},
+      {"timeline", std::move(timeline)},
   };
-  return absl::StrCat("{\n  ",
-                      absl::StrJoin(document, ",\n  ",
-                                    [](std::string* out, const auto& field) {
-                                      absl::StrAppend(out, Quote(field.first), ": ",
-                                                      field.second);
-                                    }),
-                      "\n}\n");
+  return document.dump(2) + "\n";
 }
 
 absl::Status WriteFile(const std::string& path, const std::string& contents) {
