@@ -29,8 +29,10 @@ class CsvReader {
   CsvReader& operator=(const CsvReader&) = delete;
 
   // Reads the next record; false at the end of input. Blank lines between
-  // records are skipped. A record with malformed quoting comes back with
-  // `error` set, and reading goes on at the next line.
+  // records are skipped, and so are spaces and tabs around an unquoted
+  // field (libcsv's rule; quote a value to keep them). A record with
+  // malformed quoting comes back with `error` set, and reading goes on at
+  // the next line.
   absl::StatusOr<bool> Next(CsvRecord& record);
 
   // Bytes consumed from the stream so far, for progress.
