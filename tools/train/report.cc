@@ -2,27 +2,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "nlohmann/json.hpp"
 
 namespace zhongcao::train {
-namespace {
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(c);
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppendFormat(&out, "\\u%04x", c);
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "\"";
-}
-
-}  // namespace
-
 std::string FormatTable(const EvaluationReport& r) {
   std::string out = absl::StrFormat(
       "dataset %s (%s): %d users, %d items, %d events\n"
@@ -54,33 +36,35 @@ std::string FormatTable(const EvaluationReport& r) {
 }
 
 std::string FormatJson(const EvaluationReport& r) {
-  std::string out = absl::StrCat(
-      "{\n  \"command\": ", JsonString(r.command),
-      ",\n  \"dataset\": ", JsonString(r.dataset),
-      ",\n  \"input\": ", JsonString(r.input),
-      ",\n  \"protocol\": ", JsonString(r.protocol),
-      ",\n  \"held_out\": ", JsonString(r.held_out), ",\n  \"users\": ", r.users,
-      ",\n  \"items\": ", r.items, ",\n  \"events\": ", r.events,
-      ",\n  \"train_events\": ", r.train_events, ",\n  \"train_pairs\": ", r.train_pairs,
-      ",\n  \"settings\": ", JsonString(r.settings), ",\n  \"methods\": [");
-  for (size_t i = 0; i < r.methods.size(); ++i) {
-    const MethodReport& m = r.methods[i];
-    absl::StrAppend(
-        &out, i == 0 ? "\n" : ",\n", "    {\"name\": ", JsonString(m.name),
-        ", \"train_seconds\": ", absl::StrFormat("%.3f", m.train_seconds),
-        ", \"evaluated_users\": ", m.evaluation.users,
-        ", \"users_without_feedback\": ", m.evaluation.users_without_feedback);
+  nlohmann::ordered_json methods = nlohmann::ordered_json::array();
+  for (const MethodReport& m : r.methods) {
+    nlohmann::ordered_json method = {
+        {"name", m.name},
+        {"train_seconds", m.train_seconds},
+        {"evaluated_users", m.evaluation.users},
+        {"users_without_feedback", m.evaluation.users_without_feedback}};
     for (size_t q = 0; q < m.evaluation.ks.size(); ++q) {
       const int k = m.evaluation.ks[q];
       const RankingMetrics& at = m.evaluation.at[q];
-      absl::StrAppendFormat(&out,
-                            ", \"recall@%d\": %.6f, \"ndcg@%d\": %.6f, \"hr@%d\": %.6f",
-                            k, at.recall, k, at.ndcg, k, at.hit);
+      method[absl::StrCat("recall@", k)] = at.recall;
+      method[absl::StrCat("ndcg@", k)] = at.ndcg;
+      method[absl::StrCat("hr@", k)] = at.hit;
     }
-    absl::StrAppend(&out, "}");
+    methods.push_back(std::move(method));
   }
-  absl::StrAppend(&out, "\n  ]\n}\n");
-  return out;
+  const nlohmann::ordered_json document = {{"command", r.command},
+                                           {"dataset", r.dataset},
+                                           {"input", r.input},
+                                           {"protocol", r.protocol},
+                                           {"held_out", r.held_out},
+                                           {"users", r.users},
+                                           {"items", r.items},
+                                           {"events", r.events},
+                                           {"train_events", r.train_events},
+                                           {"train_pairs", r.train_pairs},
+                                           {"settings", r.settings},
+                                           {"methods", std::move(methods)}};
+  return document.dump(2) + "\n";
 }
 
 }  // namespace zhongcao::train
