@@ -16,6 +16,7 @@ ITEMS=${ITEMS:-1000000}
 USERS=${USERS:-100000}
 RATE=${RATE:-200}
 PORT=${PORT:-50093}
+WARMUP_S=${WARMUP_S:-30}  # a cold server's caches fill; not measured
 BEFORE_S=${BEFORE_S:-30}  # steady load before the swap
 AFTER_S=${AFTER_S:-30}    # and after it
 
@@ -31,13 +32,17 @@ if [ ! -e "$data/index/CURRENT" ]; then
   build/tools/demo/zhongcao_demo_catalog --data_dir="$data" --items="$ITEMS" \
     --users="$USERS"
 fi
-work=$(mktemp -d /tmp/zhongcao-swap-bench.XXXXXX)
+# REUSE_WORK=<an earlier work directory> skips the build and swaps in its
+# snapshot again.
+work=${REUSE_WORK:-$(mktemp -d /tmp/zhongcao-swap-bench.XXXXXX)}
 echo "work directory: $work" >&2
 
 # 1. The offline build, with the machine otherwise idle.
-/usr/bin/time -v build/tools/index_build/zhongcao_build_index --data_dir="$data" \
-  --out="$work/snapshot" --version="bench-$(date +%Y%m%d)" 2>"$work/build.time" |
-  tee "$work/build.out"
+if [ ! -e "$work/snapshot/MANIFEST" ]; then
+  /usr/bin/time -v build/tools/index_build/zhongcao_build_index --data_dir="$data" \
+    --out="$work/snapshot" --version="bench-$(date +%Y%m%d)" 2>"$work/build.time" |
+    tee "$work/build.out"
+fi
 
 # 2. The server, one OpenMP thread per searching thread (STACK.md); no
 # background compaction, so the only swap is the one measured.
@@ -57,14 +62,14 @@ done >"$work/rss.txt" 2>/dev/null &
 sampler=$!
 
 # 3. Steady load; the swap in the middle of it.
-duration=$((BEFORE_S + AFTER_S + 60))
+duration=$((BEFORE_S + AFTER_S + 30))
 load_start=$(date +%s.%N)
 build/tools/loadgen/zhongcao_loadgen --target="127.0.0.1:$PORT" --mode=open \
-  --rate="$RATE" --duration="${duration}s" --warmup=5s --mix=GetFeed:100 \
+  --rate="$RATE" --duration="${duration}s" --warmup="${WARMUP_S}s" --mix=GetFeed:100 \
   --user_prefix=u --user_count="$USERS" --interval=1s \
   --json_out="$work/load.json" >"$work/load.txt" &
 loadgen=$!
-sleep "$((BEFORE_S + 5))"
+sleep "$((WARMUP_S + BEFORE_S))"
 swap_start=$(date +%s.%N)
 build/tools/cli/zhongcao_cli --target="127.0.0.1:$PORT" load-index \
   --path="$work/snapshot" >"$work/swap.json"

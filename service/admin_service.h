@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ranking/recommender.h"
+#include "service/background_priority.h"
 #include "service/node.h"
 #include "service/serial_worker.h"
 #include "zhongcao/v1/admin.grpc.pb.h"
@@ -35,7 +36,9 @@ class AdminService final : public v1::AdminService::CallbackService {
 
   Node& node_;
   const ranking::Recommender& recommender_;
-  SerialWorker worker_;  // last: its tasks use the members above
+  // Last: its tasks use the members above. Index loads run below request
+  // threads' priority.
+  SerialWorker worker_{LowerThisThreadsPriority};
 };
 
 }  // namespace zhongcao::service

@@ -12,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "index/durable_file.h"
+#include "service/background_priority.h"
 #include "service/item_changes.h"
 
 namespace zhongcao::service {
@@ -159,7 +160,13 @@ absl::Status CopySnapshot(const fs::path& from, const fs::path& to) {
   for (const auto& entry : fs::directory_iterator(from, ec)) {
     if (!entry.is_regular_file()) continue;
     const fs::path target = tmp / entry.path().filename();
-    fs::copy_file(entry.path(), target, ec);
+    // A hard link when both are on one filesystem: a snapshot is immutable
+    // once written, and copying a gigabyte costs a core and the disk.
+    fs::create_hard_link(entry.path(), target, ec);
+    if (ec) {
+      ec.clear();
+      fs::copy_file(entry.path(), target, ec);
+    }
     if (ec) {
       return absl::InternalError(
           absl::StrCat("cannot copy ", entry.path().string(), ": ", ec.message()));
@@ -542,7 +549,10 @@ bool IndexVersions::NeedsCompaction() const {
 
 void IndexVersions::StartCompactor() {
   if (options_.compact_growing_at <= 0 || compactor_.joinable()) return;
-  compactor_ = std::thread([this] { CompactorLoop(); });
+  compactor_ = std::thread([this] {
+    LowerThisThreadsPriority();
+    CompactorLoop();
+  });
 }
 
 void IndexVersions::CompactorLoop() {

@@ -14,7 +14,12 @@ namespace zhongcao::service {
 
 class SerialWorker {
  public:
-  SerialWorker() : thread_([this] { Run(); }) {}
+  // `on_start` runs first on the worker thread, e.g. to set its priority.
+  explicit SerialWorker(void (*on_start)() = nullptr)
+      : thread_([this, on_start] {
+          if (on_start != nullptr) on_start();
+          Run();
+        }) {}
   // Runs the tasks already queued, then stops.
   ~SerialWorker() {
     {
