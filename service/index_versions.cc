@@ -309,15 +309,13 @@ absl::StatusOr<SwapReport> IndexVersions::Load(const fs::path& path) {
   absl::StatusOr<std::unique_ptr<index::VectorIndex>> loaded =
       index::VectorIndex::LoadSnapshot(options_.dir / name, options_.index);
   absl::StatusOr<SwapReport> report =
-      loaded.ok() ? CatchUpAndSwap(*std::move(loaded), name, "load") : loaded.status();
+      loaded.ok() ? CatchUpAndSwap(*std::move(loaded), name, "load", start)
+                  : loaded.status();
   if (!report.ok()) {
     std::error_code ec;
     if (!local) fs::remove_all(options_.dir / name, ec);
     return report.status();
   }
-  report->millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
   return report;
 }
 
@@ -331,14 +329,7 @@ absl::StatusOr<SwapReport> IndexVersions::Rollback() {
   absl::StatusOr<std::unique_ptr<index::VectorIndex>> loaded =
       index::VectorIndex::LoadSnapshot(options_.dir / name, options_.index);
   if (!loaded.ok()) return loaded.status();
-  absl::StatusOr<SwapReport> report =
-      CatchUpAndSwap(*std::move(loaded), name, "rollback");
-  if (report.ok()) {
-    report->millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
-  }
-  return report;
+  return CatchUpAndSwap(*std::move(loaded), name, "rollback", start);
 }
 
 absl::StatusOr<SwapReport> IndexVersions::Compact() {
@@ -352,21 +343,18 @@ absl::StatusOr<SwapReport> IndexVersions::Compact() {
     return s;
   }
   absl::StatusOr<SwapReport> report =
-      CatchUpAndSwap(*std::move(built), name, "compaction");
+      CatchUpAndSwap(*std::move(built), name, "compaction", start);
   if (!report.ok()) {
     std::error_code ec;
     fs::remove_all(options_.dir / name, ec);
     return report.status();
   }
-  report->millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - start)
-                       .count();
   return report;
 }
 
 absl::StatusOr<SwapReport> IndexVersions::CatchUpAndSwap(
     std::shared_ptr<index::VectorIndex> next, const std::string& name,
-    const std::string& origin) {
+    const std::string& origin, std::chrono::steady_clock::time_point start) {
   uint64_t from = next->Stats().watermark;
   absl::StatusOr<uint64_t> trimmed = TrimmedThrough(store_);
   if (!trimmed.ok()) return trimmed.status();
@@ -419,6 +407,9 @@ absl::StatusOr<SwapReport> IndexVersions::CatchUpAndSwap(
     report.previous = PreviousInfo();
   }
   report.replayed_items = replayed;
+  report.millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   return report;
 }
 

@@ -5,6 +5,7 @@
 // watermark and then swaps it in whole (see index/serving_index.h).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -107,7 +108,8 @@ class IndexVersions {
 
   absl::StatusOr<SwapReport> CatchUpAndSwap(std::shared_ptr<index::VectorIndex> next,
                                             const std::string& name,
-                                            const std::string& origin)
+                                            const std::string& origin,
+                                            std::chrono::steady_clock::time_point start)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(swap_mu_);
   // Writes CURRENT and PREVIOUS, trims the change log both still need and
   // removes snapshots no longer named.
