@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "faiss/utils/distances.h"
+#include "index/inner_product.h"
 
 namespace zhongcao::index {
 namespace {
@@ -26,8 +26,8 @@ std::vector<std::pair<uint32_t, float>> ExactTopK(std::span<const float> query,
   it.equalorlarger(begin);
   for (; it != allowed.end() && *it < end; ++it) {
     const uint32_t id = *it;
-    const float score = faiss::fvec_inner_product(
-        query.data(), vectors + static_cast<size_t>(id) * dim, dim);
+    const float score =
+        InnerProduct(query.data(), vectors + static_cast<size_t>(id) * dim, dim);
     std::pair<uint32_t, float> hit{id, score};
     if (static_cast<int>(heap.size()) < k) {
       heap.push_back(hit);

@@ -12,6 +12,7 @@
 #include "faiss/impl/IDSelector.h"
 #include "faiss/index_factory.h"
 #include "faiss/index_io.h"
+#include "index/flat_ip_storage.h"
 
 namespace zhongcao::index {
 namespace {
@@ -83,6 +84,8 @@ absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Build(
   if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index->get())) {
     hnsw->hnsw.efConstruction = hnsw_ef_construction;
   }
+  // Before the first add: FAISS's HNSW build takes its distances from it.
+  AdoptFlatIpStorage(index->get());
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
   omp_set_num_threads(threads > 0 ? threads : std::max(1, cores));
   absl::Status status;
@@ -124,6 +127,7 @@ absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Load(
     return absl::FailedPreconditionError(
         absl::StrCat("FAISS index ", file.string(), " does not use inner product"));
   }
+  AdoptFlatIpStorage(index.get());
   return std::unique_ptr<FaissSegment>(
       new FaissSegment(std::move(index), factory, params));
 }
