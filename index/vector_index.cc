@@ -448,7 +448,11 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
     return absl::DataLossError(absl::StrCat(where, "files are inconsistent"));
   }
   st.vectors.resize(st.ids.size() * options.dim);
-  std::memcpy(st.vectors.data(), vectors->data(), vectors->size());
+  // An empty snapshot leaves data() null, which memcpy may not be given
+  // even for zero bytes (UBSan reports it).
+  if (!vectors->empty()) {
+    std::memcpy(st.vectors.data(), vectors->data(), vectors->size());
+  }
   for (uint32_t internal : st.attributes.live()) {
     if (internal >= st.ids.size()) {
       return absl::DataLossError(
