@@ -452,7 +452,7 @@ int Run() {
                                      std::pair{100, 0.95}, std::pair{100, 0.98}}) {
     const std::map<std::string, Best> wall = BestAt(rows, k, threshold, false);
     const std::map<std::string, Best> cpu = BestAt(rows, k, threshold, true);
-    std::printf("\nbest QPS at recall@%d >= %.2f (k=%d):\n", k, threshold, k);
+    std::printf("\nbest QPS at recall@%d >= %.2f (k=%d):\n\n", k, threshold, k);
     std::printf("| engine | QPS | ef | vs hnswlib | CPU QPS | ef | vs hnswlib |\n");
     std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
     nlohmann::json at = nlohmann::json::object();
