@@ -63,8 +63,12 @@ absl::Status ValidateFactory(const std::string& factory, int dim) {
 }
 
 FaissSegment::FaissSegment(std::unique_ptr<faiss::Index> index, std::string factory,
-                           const FaissSearchParams& params)
-    : index_(std::move(index)), factory_(std::move(factory)), params_(params) {
+                           const FaissSearchParams& params,
+                           std::unique_ptr<HnswFlatSearch> graph_search)
+    : index_(std::move(index)),
+      graph_search_(std::move(graph_search)),
+      factory_(std::move(factory)),
+      params_(params) {
   // FAISS 1.7.3 bounds a search by both the index-wide efSearch and the one
   // in SearchParametersHNSW (default 16), so both are set: this one here,
   // before any search and never again, the other in Search().
@@ -74,6 +78,16 @@ FaissSegment::FaissSegment(std::unique_ptr<faiss::Index> index, std::string fact
 }
 
 FaissSegment::~FaissSegment() = default;
+
+absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Make(
+    std::unique_ptr<faiss::Index> index, std::string factory,
+    const FaissSearchParams& params) {
+  absl::StatusOr<std::unique_ptr<HnswFlatSearch>> graph_search =
+      HnswFlatSearch::For(*index);
+  if (!graph_search.ok()) return graph_search.status();
+  return std::unique_ptr<FaissSegment>(new FaissSegment(
+      std::move(index), std::move(factory), params, *std::move(graph_search)));
+}
 
 absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Build(
     const std::string& factory, int dim, const float* vectors, int64_t n,
@@ -104,8 +118,7 @@ absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Build(
   }
   omp_set_num_threads(1);
   if (!status.ok()) return status;
-  return std::unique_ptr<FaissSegment>(
-      new FaissSegment(*std::move(index), factory, params));
+  return Make(*std::move(index), factory, params);
 }
 
 absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Load(
@@ -128,12 +141,20 @@ absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Load(
         absl::StrCat("FAISS index ", file.string(), " does not use inner product"));
   }
   AdoptFlatIpStorage(index.get());
-  return std::unique_ptr<FaissSegment>(
-      new FaissSegment(std::move(index), factory, params));
+  absl::StatusOr<std::unique_ptr<FaissSegment>> segment =
+      Make(std::move(index), factory, params);
+  if (!segment.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("FAISS index ", file.string(), ": ", segment.status().message()));
+  }
+  return segment;
 }
 
 absl::StatusOr<std::vector<std::pair<int64_t, float>>> FaissSegment::Search(
     std::span<const float> query, int k, const Roaring& allowed) const {
+  if (graph_search_) {
+    return graph_search_->Search(query.data(), k, params_.hnsw_ef_search, allowed);
+  }
   UseOneOpenMpThreadForSearch();
   RoaringSelector selector(allowed);
   faiss::SearchParametersHNSW hnsw_params;

@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "index/build_progress.h"
+#include "index/hnsw_search.h"
 #include "roaring/roaring.hh"
 
 namespace faiss {
@@ -52,12 +53,19 @@ class FaissSegment {
 
   int64_t size() const;
   const std::string& factory() const { return factory_; }
+  // True when searches run our own HNSW loop rather than FAISS's.
+  bool owns_graph_search() const { return graph_search_ != nullptr; }
 
  private:
   FaissSegment(std::unique_ptr<faiss::Index> index, std::string factory,
-               const FaissSearchParams& params);
+               const FaissSearchParams& params,
+               std::unique_ptr<HnswFlatSearch> graph_search);
+  static absl::StatusOr<std::unique_ptr<FaissSegment>> Make(
+      std::unique_ptr<faiss::Index> index, std::string factory,
+      const FaissSearchParams& params);
 
   std::unique_ptr<faiss::Index> index_;
+  std::unique_ptr<HnswFlatSearch> graph_search_;  // borrows index_
   std::string factory_;
   FaissSearchParams params_;
 };
