@@ -2,6 +2,7 @@
 // hydrated with features, scored, and explained.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,7 +20,7 @@ struct Candidate {
   std::optional<float> retrieval_similarity;
 
   // Filled by the hydrator; `item` stays empty for an id no longer stored.
-  std::optional<v1::Item> item;
+  std::shared_ptr<const v1::Item> item;
   store::ItemCounters counters;
   const v1::Creator* creator = nullptr;
   // For content: linked products in stock, and the strongest purchase
@@ -31,5 +32,14 @@ struct Candidate {
   float score = 0;
   std::vector<std::pair<std::string, float>> contributions;
 };
+
+// The candidate's item made its own to change: hydrated items are shared
+// with the store's row cache, so this copies first (or creates an empty one).
+inline v1::Item* MutableItem(Candidate* c) {
+  auto own =
+      c->item ? std::make_shared<v1::Item>(*c->item) : std::make_shared<v1::Item>();
+  c->item = own;
+  return own.get();
+}
 
 }  // namespace zhongcao::ranking

@@ -253,8 +253,8 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
     absl::flat_hash_map<std::string, const v1::Item*> by_id;
     std::vector<double> prices;
     for (const store::ItemRecord& record : *records) {
-      if (!record.item.has_value()) continue;
-      by_id[record.item->id()] = &*record.item;
+      if (record.item == nullptr) continue;
+      by_id[record.item->id()] = record.item.get();
       if (record.item->kind() == v1::ITEM_KIND_PRODUCT &&
           record.item->product().price_cents() > 0) {
         prices.push_back(static_cast<double>(record.item->product().price_cents()));
@@ -356,8 +356,8 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
   const std::string ids[] = {request.item_id()};
   absl::StatusOr<std::vector<store::ItemRecord>> seed = store_.ReadItems(ids);
   if (!seed.ok()) return seed.status();
-  const std::optional<v1::Item>& item = (*seed)[0].item;
-  if (!item.has_value()) {
+  const std::shared_ptr<const v1::Item>& item = (*seed)[0].item;
+  if (item == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("item_id: item \"", request.item_id(), "\" does not exist"));
   }
@@ -394,7 +394,7 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
   const std::string reason = absl::StrCat(
       "similar to ", item->title().empty() ? request.item_id() : item->title());
   for (const Candidate& c : candidates) {
-    if (!c.item.has_value()) continue;  // deleted after the search
+    if (c.item == nullptr) continue;  // deleted after the search
     Fill(c, reason, response.add_items());
   }
   return response;
@@ -417,8 +417,8 @@ absl::StatusOr<std::vector<Candidate>> Recommender::FindProducts(
     const std::string ids[] = {request.content_item_id()};
     absl::StatusOr<std::vector<store::ItemRecord>> content = store_.ReadItems(ids);
     if (!content.ok()) return content.status();
-    const std::optional<v1::Item>& item = (*content)[0].item;
-    if (!item.has_value()) {
+    const std::shared_ptr<const v1::Item>& item = (*content)[0].item;
+    if (item == nullptr) {
       return absl::NotFoundError(absl::StrCat(
           "content_item_id: item \"", request.content_item_id(), "\" does not exist"));
     }
@@ -491,7 +491,7 @@ absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
   std::vector<Candidate> rankable;
   for (Candidate& c : candidates) {
     const char* why = nullptr;
-    if (!c.item.has_value()) {
+    if (c.item == nullptr) {
       why = "not found";
     } else if (c.item->kind() != v1::ITEM_KIND_PRODUCT) {
       why = "not a product";

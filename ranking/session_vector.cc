@@ -57,10 +57,10 @@ SessionVector BuildSessionVector(const store::UserHistory& history,
   absl::flat_hash_map<std::string, const v1::Item*> by_id;
   size_t dim = 0;
   for (const store::ItemRecord& record : items) {
-    if (!record.item.has_value() || record.item->embedding_size() == 0) continue;
+    if (record.item == nullptr || record.item->embedding_size() == 0) continue;
     if (dim == 0) dim = record.item->embedding_size();
     if (static_cast<size_t>(record.item->embedding_size()) != dim) continue;
-    by_id.emplace(record.item->id(), &*record.item);
+    by_id.emplace(record.item->id(), record.item.get());
   }
   SessionVector out;
   if (dim == 0) return out;

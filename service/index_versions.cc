@@ -95,8 +95,8 @@ absl::Status ReplayItems(const store::FeatureStore& store, index::VectorIndex& i
     std::vector<index::IndexChange> changes;
     changes.reserve(chunk.size());
     for (size_t i = 0; i < chunk.size(); ++i) {
-      const std::optional<v1::Item>& item = (*records)[i].item;
-      changes.push_back(item.has_value() ? ItemChangeOf(*item) : ItemRemovalOf(chunk[i]));
+      const std::shared_ptr<const v1::Item>& item = (*records)[i].item;
+      changes.push_back(item != nullptr ? ItemChangeOf(*item) : ItemRemovalOf(chunk[i]));
     }
     if (absl::Status s = index.Apply(changes, watermark); !s.ok()) return s;
   }

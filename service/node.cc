@@ -141,7 +141,8 @@ absl::Status Node::UpsertItems(std::vector<v1::Item> items, bool validate_only) 
   std::vector<index::IndexChange> changes;
   changes.reserve(items.size());
   for (const v1::Item& item : items) {
-    changes.push_back(item.embedding().empty() ? ItemRemovalOf(item.id()) : ItemChangeOf(item));
+    changes.push_back(item.embedding().empty() ? ItemRemovalOf(item.id())
+                                               : ItemChangeOf(item));
   }
   absl::MutexLock lock(&item_write_mu_);
   absl::StatusOr<store::ItemWriteResult> written = store_->UpsertItems(items);
@@ -302,13 +303,13 @@ absl::Status Node::SetItemEmbeddings(std::span<const EmbeddingUpdate> updates,
   std::vector<v1::Item> items;
   items.reserve(updates.size());
   for (size_t i = 0; i < updates.size(); ++i) {
-    std::optional<v1::Item>& item = (*records)[i].item;
-    if (!item.has_value()) {
+    const std::shared_ptr<const v1::Item>& stored = (*records)[i].item;
+    if (stored == nullptr) {
       return absl::NotFoundError(
           absl::StrCat("embeddings[", i, "].id: item \"", ids[i], "\" does not exist"));
     }
-    item->mutable_embedding()->Assign(updates[i].values.begin(), updates[i].values.end());
-    items.push_back(*std::move(item));
+    v1::Item& item = items.emplace_back(*stored);
+    item.mutable_embedding()->Assign(updates[i].values.begin(), updates[i].values.end());
   }
   if (validate_only) return absl::OkStatus();
   std::vector<index::IndexChange> changes;

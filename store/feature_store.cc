@@ -14,6 +14,7 @@
 #include "rocksdb/write_batch.h"
 #include "store/keys.h"
 #include "store/merge_operators.h"
+#include "store/row_cache.h"
 
 namespace zhongcao::store {
 namespace {
@@ -133,7 +134,12 @@ struct FeatureStore::Handles {
 
 FeatureStore::FeatureStore(StoreOptions options, std::unique_ptr<rocksdb::DB> db,
                            std::unique_ptr<Handles> handles)
-    : options_(std::move(options)), db_(std::move(db)), handles_(std::move(handles)) {}
+    : options_(std::move(options)),
+      db_(std::move(db)),
+      handles_(std::move(handles)),
+      item_cache_(std::make_unique<RowCache<v1::Item>>(options_.item_cache_bytes)),
+      counter_cache_(
+          std::make_unique<RowCache<ItemCounters>>(options_.counter_cache_bytes)) {}
 
 FeatureStore::~FeatureStore() {
   handles_.reset();  // column family handles go before the DB
@@ -290,7 +296,10 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
   // The state each id has as the batch is applied, so an id twice in one
   // batch sees its own earlier change.
   absl::flat_hash_map<std::string, std::optional<v1::Item>> current;
-  for (size_t i = 0; i < ids.size(); ++i) current.try_emplace(ids[i], (*old)[i].item);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::shared_ptr<const v1::Item>& item = (*old)[i].item;
+    current.try_emplace(ids[i], item ? std::optional<v1::Item>(*item) : std::nullopt);
+  }
 
   rocksdb::WriteBatch batch;
   Counts counts = counts_;
@@ -376,6 +385,8 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
         !s.ok()) {
       return s;
     }
+    item_cache_->Invalidate(ids);
+    counter_cache_->Invalidate(deleted_ids);
     if (!deleted_ids.empty()) {
       absl::MutexLock board_lock(&board_mu_);
       for (auto& [region, board] : boards_) {
@@ -524,6 +535,10 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
       !s.ok()) {
     return s;
   }
+  std::vector<std::string> counted;
+  counted.reserve(counters.size());
+  for (const auto& [item_id, delta] : counters) counted.push_back(item_id);
+  counter_cache_->Invalidate(counted);
   // The events are durable whatever happens next. A board that misses this
   // refresh catches up with the item's next event or at the next open, so
   // reporting a failure here would only invite a retry that counts twice.
@@ -590,39 +605,73 @@ absl::StatusOr<UserRecord> FeatureStore::ReadUser(absl::string_view user_id) con
   return record;
 }
 
+template <typename Message>
+absl::StatusOr<std::vector<std::shared_ptr<const Message>>> FeatureStore::ReadCached(
+    RowCache<Message>& cache, int family, std::span<const std::string> ids,
+    absl::string_view what) const {
+  std::vector<std::shared_ptr<const Message>> rows(ids.size());
+  std::vector<size_t> misses;  // positions in `ids`
+  for (size_t i = 0; i < ids.size(); ++i) {
+    CachedRow<Message> cached = cache.Find(ids[i]);
+    if (cached.found) {
+      rows[i] = std::move(cached.row);
+    } else {
+      misses.push_back(i);
+    }
+  }
+  if (misses.empty()) return rows;
+  std::vector<rocksdb::Slice> keys;
+  std::vector<uint64_t> tokens;
+  keys.reserve(misses.size());
+  tokens.reserve(misses.size());
+  for (size_t i : misses) {
+    keys.emplace_back(ids[i]);
+    tokens.push_back(cache.FillToken(ids[i]));
+  }
+  std::vector<rocksdb::PinnableSlice> values(misses.size());
+  std::vector<rocksdb::Status> statuses(misses.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[family], keys.size(),
+                keys.data(), values.data(), statuses.data());
+  for (size_t j = 0; j < misses.size(); ++j) {
+    std::shared_ptr<const Message> row;
+    if (statuses[j].ok()) {
+      absl::StatusOr<Message> parsed = Parse<Message>(values[j], what);
+      if (!parsed.ok()) return parsed.status();
+      row = std::make_shared<const Message>(*std::move(parsed));
+    } else if (!statuses[j].IsNotFound()) {
+      return ToStatus(statuses[j], absl::StrCat("reading ", what));
+    }
+    cache.Fill(tokens[j], ids[misses[j]], row);
+    rows[misses[j]] = std::move(row);
+  }
+  return rows;
+}
+
 absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
     std::span<const std::string> ids) const {
-  const size_t n = ids.size();
-  std::vector<rocksdb::ColumnFamilyHandle*> families(2 * n);
-  std::vector<rocksdb::Slice> keys(2 * n);
-  for (size_t i = 0; i < n; ++i) {
-    families[i] = handles_->families[kItems];
-    families[n + i] = handles_->families[kCounters];
-    keys[i] = keys[n + i] = rocksdb::Slice(ids[i]);
-  }
-  std::vector<rocksdb::PinnableSlice> values(2 * n);
-  std::vector<rocksdb::Status> statuses(2 * n);
-  db_->MultiGet(rocksdb::ReadOptions(), 2 * n, families.data(), keys.data(),
-                values.data(), statuses.data());
-  std::vector<ItemRecord> records(n);
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t j : {i, n + i}) {
-      if (!statuses[j].ok() && !statuses[j].IsNotFound()) {
-        return ToStatus(statuses[j], "reading items");
-      }
-    }
-    if (statuses[i].ok()) {
-      absl::StatusOr<v1::Item> item = Parse<v1::Item>(values[i], "item");
-      if (!item.ok()) return item.status();
-      records[i].item = *std::move(item);
-    }
-    if (statuses[n + i].ok()) {
-      absl::StatusOr<ItemCounters> c = Parse<ItemCounters>(values[n + i], "counters");
-      if (!c.ok()) return c.status();
-      records[i].counters = *std::move(c);
-    }
+  absl::StatusOr<std::vector<std::shared_ptr<const v1::Item>>> items =
+      ReadCached(*item_cache_, kItems, ids, "item");
+  if (!items.ok()) return items.status();
+  absl::StatusOr<std::vector<ItemCounters>> counters = ReadCounters(ids);
+  if (!counters.ok()) return counters.status();
+  std::vector<ItemRecord> records(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    records[i].item = std::move((*items)[i]);
+    records[i].counters = (*counters)[i];
   }
   return records;
+}
+
+absl::StatusOr<std::vector<ItemCounters>> FeatureStore::ReadCounters(
+    std::span<const std::string> ids) const {
+  absl::StatusOr<std::vector<std::shared_ptr<const ItemCounters>>> rows =
+      ReadCached(*counter_cache_, kCounters, ids, "counters");
+  if (!rows.ok()) return rows.status();
+  std::vector<ItemCounters> counters(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if ((*rows)[i] != nullptr) counters[i] = *(*rows)[i];
+  }
+  return counters;
 }
 
 absl::StatusOr<std::vector<v1::Creator>> FeatureStore::ReadCreators(

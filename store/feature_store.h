@@ -30,6 +30,9 @@ class DB;
 
 namespace zhongcao::store {
 
+template <typename Message>
+class RowCache;
+
 struct StoreOptions {
   std::filesystem::path dir;
   // Events kept per user for the seen filter and session signals; older
@@ -38,7 +41,11 @@ struct StoreOptions {
   // fsync every acknowledged write. Turn off only for offline bulk loads
   // that are re-run from scratch on failure.
   bool sync_writes = true;
-  size_t block_cache_bytes = 256 << 20;
+  size_t block_cache_bytes = 128 << 20;
+  // Parsed items and counters kept in memory for ReadItems (0: none). Hot
+  // items are then read without RocksDB or protobuf parsing.
+  size_t item_cache_bytes = 256 << 20;
+  size_t counter_cache_bytes = 64 << 20;
   // Trending decays with this time constant: an event counts exp(-age/tau)
   // of its weight (half after about 0.69 tau). Reopening with another value
   // discards the stored trends, which cannot be converted.
@@ -56,9 +63,10 @@ struct StoreOptions {
   bool read_only = false;
 };
 
-// An item as the ranking stages see it. `item` is empty when the id is unknown.
+// An item as the ranking stages see it. `item` is null when the id is
+// unknown; it is shared with the store's row cache, hence const.
 struct ItemRecord {
-  std::optional<v1::Item> item;
+  std::shared_ptr<const v1::Item> item;
   ItemCounters counters;
 };
 
@@ -101,8 +109,13 @@ class FeatureStore {
 
   // One MultiGet for a user's profile and history.
   absl::StatusOr<UserRecord> ReadUser(absl::string_view user_id) const;
-  // One MultiGet for items and their counters, in the order of `ids`.
+  // Items and their counters, in the order of `ids`: from the row cache,
+  // and one MultiGet for those it does not hold.
   absl::StatusOr<std::vector<ItemRecord>> ReadItems(
+      std::span<const std::string> ids) const;
+  // Counters of items, in the order of `ids` (all zero for an unknown id),
+  // cached like ReadItems.
+  absl::StatusOr<std::vector<ItemCounters>> ReadCounters(
       std::span<const std::string> ids) const;
   // One MultiGet; unknown creators are absent from the result.
   absl::StatusOr<std::vector<v1::Creator>> ReadCreators(
@@ -156,6 +169,12 @@ class FeatureStore {
   absl::StatusOr<std::optional<std::string>> ReadMeta(absl::string_view key) const;
   absl::StatusOr<ItemWriteResult> WriteItemChanges(std::span<const v1::Item> upserts,
                                                    std::span<const std::string> deletes);
+  // Rows of `family` from `cache`, and one MultiGet for those it does not
+  // hold; null for an absent row.
+  template <typename Message>
+  absl::StatusOr<std::vector<std::shared_ptr<const Message>>> ReadCached(
+      RowCache<Message>& cache, int family, std::span<const std::string> ids,
+      absl::string_view what) const;
   absl::Status OpenTrending();
   absl::Status BuildTagIndexIfMissing();
   // Stored regions of the users of events that carry no region.
@@ -170,6 +189,9 @@ class FeatureStore {
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<Handles> handles_;
+  // Invalidated after every write of the rows they hold.
+  std::unique_ptr<RowCache<v1::Item>> item_cache_;
+  std::unique_ptr<RowCache<ItemCounters>> counter_cache_;
   // Serialises catalog writes: each reads old rows to keep secondary keys,
   // counts and the change-log sequence exact. Events do not take it.
   mutable absl::Mutex write_mu_;

@@ -13,7 +13,7 @@ bool ServedFilter::Keep(const Candidate& c, const FeedContext& context) const {
 }
 
 bool ExistsFilter::Keep(const Candidate& c, const FeedContext&) const {
-  return c.item.has_value();
+  return c.item != nullptr;
 }
 
 bool KindFilter::Keep(const Candidate& c, const FeedContext& context) const {

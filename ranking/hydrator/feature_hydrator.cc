@@ -13,7 +13,7 @@ absl::Status FeatureHydrator::HydrateLinkedProducts(
   std::vector<std::string> ids;
   absl::flat_hash_map<std::string, size_t> position;
   for (const Candidate& c : *candidates) {
-    if (!c.item.has_value()) continue;
+    if (c.item == nullptr) continue;
     for (const std::string& id : c.item->linked_product_ids()) {
       if (position.try_emplace(id, ids.size()).second) ids.push_back(id);
     }
@@ -22,11 +22,10 @@ absl::Status FeatureHydrator::HydrateLinkedProducts(
   absl::StatusOr<std::vector<store::ItemRecord>> products = store_.ReadItems(ids);
   if (!products.ok()) return products.status();
   for (Candidate& c : *candidates) {
-    if (!c.item.has_value()) continue;
+    if (c.item == nullptr) continue;
     for (const std::string& id : c.item->linked_product_ids()) {
       const store::ItemRecord& p = (*products)[position[id]];
-      if (!p.item.has_value() || p.item->unavailable() ||
-          p.item->product().stock() <= 0) {
+      if (p.item == nullptr || p.item->unavailable() || p.item->product().stock() <= 0) {
         continue;
       }
       ++c.linked_in_stock;
@@ -50,7 +49,7 @@ absl::Status FeatureHydrator::Hydrate(FeedContext* context,
     Candidate& c = (*candidates)[i];
     c.item = std::move((*records)[i].item);
     c.counters = std::move((*records)[i].counters);
-    if (c.item.has_value() && !c.item->creator_id().empty() &&
+    if (c.item != nullptr && !c.item->creator_id().empty() &&
         !context->creators.contains(c.item->creator_id()) &&
         wanted.insert(c.item->creator_id()).second) {
       creator_ids.push_back(c.item->creator_id());
@@ -65,7 +64,7 @@ absl::Status FeatureHydrator::Hydrate(FeedContext* context,
     }
   }
   for (Candidate& c : *candidates) {
-    if (!c.item.has_value()) continue;
+    if (c.item == nullptr) continue;
     auto it = context->creators.find(c.item->creator_id());
     c.creator = it == context->creators.end() ? nullptr : &it->second;
   }

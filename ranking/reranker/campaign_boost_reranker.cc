@@ -24,7 +24,7 @@ void CampaignBoostReRanker::ReRank(const FeedContext& context,
 
   bool changed = false;
   for (Candidate& c : *ranked) {
-    if (!c.item.has_value()) continue;
+    if (c.item == nullptr) continue;
     const Campaign* best = nullptr;
     for (const std::string& tag : c.item->tags()) {
       auto it = by_tag.find(tag);

@@ -18,7 +18,7 @@ std::vector<size_t> UnderCaps(const FeedContext& context, const RerankSettings& 
   std::vector<size_t> keep;
   for (size_t i = 0; i < ranked.size(); ++i) {
     const Candidate& c = ranked[i];
-    if (c.item.has_value() && !c.item->creator_id().empty()) {
+    if (c.item != nullptr && !c.item->creator_id().empty()) {
       const uint32_t creator = CreatorHash(c.item->creator_id());
       int& kept = kept_by_creator[creator];
       auto session = context.session_creator_counts.find(creator);

@@ -7,7 +7,7 @@ namespace zhongcao::ranking {
 namespace {
 
 v1::ItemKind KindOf(const Candidate& c) {
-  return c.item.has_value() ? c.item->kind() : v1::ITEM_KIND_UNSPECIFIED;
+  return c.item != nullptr ? c.item->kind() : v1::ITEM_KIND_UNSPECIFIED;
 }
 
 // Moves (*ranked)[from] to `to` (to < from), shifting [to, from) down by one.

@@ -14,15 +14,16 @@ absl::StatusOr<std::vector<Candidate>> FreshSource::Fetch(const FeedContext& con
   std::vector<std::string> ids;
   ids.reserve(newest->size());
   for (store::TimedItemId& id : *newest) ids.push_back(std::move(id.item_id));
-  absl::StatusOr<std::vector<store::ItemRecord>> records = store_.ReadItems(ids);
-  if (!records.ok()) return records.status();
+  // Only counters are read here: the few candidates kept are hydrated
+  // later with everything else, and an id deleted since the scan drops out
+  // there.
+  absl::StatusOr<std::vector<store::ItemCounters>> counters = store_.ReadCounters(ids);
+  if (!counters.ok()) return counters.status();
   // Served items are known only by hash; leave room for them.
   const int wanted = budget + static_cast<int>(context.served.size());
   int counted = 0;
   for (size_t i = 0; i < ids.size() && counted < wanted; ++i) {
-    const store::ItemRecord& record = (*records)[i];
-    if (!record.item.has_value()) continue;  // deleted since the scan
-    if (record.counters.impressions() >= options_.max_impressions) continue;
+    if ((*counters)[i].impressions() >= options_.max_impressions) continue;
     if (!context.seen.contains(ids[i])) ++counted;
     Candidate c;
     c.item_id = std::move(ids[i]);

@@ -68,14 +68,14 @@ TEST_F(HydratorTest, FillsItemsCountersCreatorsAndLinkedProducts) {
   candidates[1].item_id = "deleted";
   ASSERT_TRUE(FeatureHydrator(*store_).Hydrate(&context, &candidates).ok());
   const Candidate& c = candidates[0];
-  ASSERT_TRUE(c.item.has_value());
+  ASSERT_NE(c.item, nullptr);
   EXPECT_EQ(c.item->linked_product_ids_size(), 4);
   EXPECT_EQ(c.counters.clicks(), 1u);
   ASSERT_NE(c.creator, nullptr);
   EXPECT_EQ(c.creator->tier(), v1::CREATOR_TIER_KOC);
   EXPECT_EQ(c.linked_in_stock, 2);  // p1 and p3; p2 is out of stock, "gone" unknown
   EXPECT_GT(c.linked_purchase_signal, 0.0f);  // p3 was bought
-  EXPECT_FALSE(candidates[1].item.has_value());
+  EXPECT_EQ(candidates[1].item, nullptr);
   EXPECT_EQ(candidates[1].creator, nullptr);
 }
 

@@ -248,7 +248,7 @@ inline void ExpectStoreHolds(const service::Node& node, const Catalog& c) {
   auto records = store.ReadItems(ids);
   ASSERT_TRUE(records.ok()) << records.status();
   for (size_t i = 0; i < ids.size(); ++i) {
-    ASSERT_TRUE((*records)[i].item.has_value()) << ids[i];
+    ASSERT_NE((*records)[i].item, nullptr) << ids[i];
     EXPECT_TRUE(SameMessage(*(*records)[i].item, c.items[i]))
         << (*records)[i].item->DebugString() << " vs " << c.items[i].DebugString();
   }

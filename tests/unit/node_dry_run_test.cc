@@ -46,7 +46,8 @@ class NodeDryRunTest : public ::testing::Test {
     std::vector<std::string> ids = {id};
     auto records = node_->store().ReadItems(ids);
     EXPECT_TRUE(records.ok());
-    return (*records)[0].item;
+    if ((*records)[0].item == nullptr) return std::nullopt;
+    return *(*records)[0].item;
   }
 
   static std::vector<float> Vector(float x) { return std::vector<float>(kDim, x); }

@@ -12,11 +12,11 @@ namespace {
 Candidate Make(v1::ItemKind kind) {
   Candidate c;
   c.item_id = "i1";
-  c.item.emplace();
-  c.item->set_id("i1");
-  c.item->set_kind(kind);
-  c.item->set_creator_id("c1");
-  if (kind == v1::ITEM_KIND_PRODUCT) c.item->mutable_product()->set_stock(3);
+  c.item = std::make_shared<v1::Item>();
+  MutableItem(&c)->set_id("i1");
+  MutableItem(&c)->set_kind(kind);
+  MutableItem(&c)->set_creator_id("c1");
+  if (kind == v1::ITEM_KIND_PRODUCT) MutableItem(&c)->mutable_product()->set_stock(3);
   return c;
 }
 
@@ -43,10 +43,10 @@ TEST(Filters, Region_EmptyRegionsMeanEverywhere) {
   context.region = "shanghai";
   Candidate everywhere = Make(v1::ITEM_KIND_NOTE);
   Candidate beijing = Make(v1::ITEM_KIND_NOTE);
-  beijing.item->add_regions("beijing");
+  MutableItem(&beijing)->add_regions("beijing");
   Candidate both = Make(v1::ITEM_KIND_NOTE);
-  both.item->add_regions("beijing");
-  both.item->add_regions("shanghai");
+  MutableItem(&both)->add_regions("beijing");
+  MutableItem(&both)->add_regions("shanghai");
   EXPECT_TRUE(RegionFilter().Keep(everywhere, context));
   EXPECT_FALSE(RegionFilter().Keep(beijing, context));
   EXPECT_TRUE(RegionFilter().Keep(both, context));
@@ -56,11 +56,11 @@ TEST(Filters, Availability_DropsOutOfStockProductsAndTakenDownItems) {
   FeedContext context;
   Candidate product = Make(v1::ITEM_KIND_PRODUCT);
   EXPECT_TRUE(AvailabilityFilter().Keep(product, context));
-  product.item->mutable_product()->set_stock(0);
+  MutableItem(&product)->mutable_product()->set_stock(0);
   EXPECT_FALSE(AvailabilityFilter().Keep(product, context));
   Candidate note = Make(v1::ITEM_KIND_NOTE);
   EXPECT_TRUE(AvailabilityFilter().Keep(note, context));
-  note.item->set_unavailable(true);
+  MutableItem(&note)->set_unavailable(true);
   EXPECT_FALSE(AvailabilityFilter().Keep(note, context));
 }
 
@@ -93,9 +93,9 @@ TEST(WeightedScorer, ScoreIsTheSumOfItsNamedContributions) {
   context.session_vector = {0, 1};
   context.following.insert("c1");
   std::vector<Candidate> candidates{Make(v1::ITEM_KIND_NOTE)};
-  candidates[0].item->add_embedding(0.6f);
-  candidates[0].item->add_embedding(0.8f);
-  candidates[0].item->set_created_at_ms(context.now_ms);  // brand new
+  MutableItem(&candidates[0])->add_embedding(0.6f);
+  MutableItem(&candidates[0])->add_embedding(0.8f);
+  MutableItem(&candidates[0])->set_created_at_ms(context.now_ms);  // brand new
   candidates[0].counters.set_clicks(100);
   candidates[0].counters.set_impressions(180);
   ScoringWeights weights;
@@ -128,9 +128,9 @@ TEST(WeightedScorer, MoreEngagementAndNewerItemsScoreHigher) {
   context.now_ms = 100LL * 3600 * 1000;
   std::vector<Candidate> candidates{Make(v1::ITEM_KIND_NOTE), Make(v1::ITEM_KIND_NOTE),
                                     Make(v1::ITEM_KIND_NOTE)};
-  candidates[0].item->set_created_at_ms(context.now_ms);
-  candidates[1].item->set_created_at_ms(context.now_ms - 48LL * 3600 * 1000);
-  candidates[2].item->set_created_at_ms(context.now_ms - 48LL * 3600 * 1000);
+  MutableItem(&candidates[0])->set_created_at_ms(context.now_ms);
+  MutableItem(&candidates[1])->set_created_at_ms(context.now_ms - 48LL * 3600 * 1000);
+  MutableItem(&candidates[2])->set_created_at_ms(context.now_ms - 48LL * 3600 * 1000);
   candidates[2].counters.set_likes(50);
   WeightedScorer().Score(context, ScoringWeights{}, &candidates);
   EXPECT_GT(candidates[0].score, candidates[1].score);  // half-life 48 h
@@ -165,9 +165,9 @@ TEST(WeightedScorer, CreatorTrustPrefersKocsAndPriceFitPeaksAtTypicalPrice) {
 
   std::vector<Candidate> prices{Make(v1::ITEM_KIND_PRODUCT), Make(v1::ITEM_KIND_PRODUCT),
                                 Make(v1::ITEM_KIND_PRODUCT)};
-  prices[0].item->mutable_product()->set_price_cents(10000);
-  prices[1].item->mutable_product()->set_price_cents(20000);
-  prices[2].item->mutable_product()->set_price_cents(100000);
+  MutableItem(&prices[0])->mutable_product()->set_price_cents(10000);
+  MutableItem(&prices[1])->mutable_product()->set_price_cents(20000);
+  MutableItem(&prices[2])->mutable_product()->set_price_cents(100000);
   WeightedScorer().Score(context, Only(&ScoringWeights::price_fit, 1), &prices);
   EXPECT_FLOAT_EQ(prices[0].score, 1.0f);
   EXPECT_FLOAT_EQ(prices[1].score, 0.5f);

@@ -26,11 +26,11 @@ Candidate Make(const std::string& id, float score, v1::ItemKind kind = v1::ITEM_
   Candidate c;
   c.item_id = id;
   c.score = score;
-  c.item.emplace();
-  c.item->set_id(id);
-  c.item->set_kind(kind);
-  c.item->set_creator_id(creator);
-  for (float x : embedding) c.item->add_embedding(x);
+  c.item = std::make_shared<v1::Item>();
+  MutableItem(&c)->set_id(id);
+  MutableItem(&c)->set_kind(kind);
+  MutableItem(&c)->set_creator_id(creator);
+  for (float x : embedding) MutableItem(&c)->add_embedding(x);
   return c;
 }
 
@@ -82,8 +82,8 @@ TEST(CampaignBoost, OpenCampaign_BoostsOnlyTaggedItemsAndExplainsIt) {
   context.now_ms = 1500;
   context.open_campaigns.push_back(Double11(0.3f));
   std::vector<Candidate> ranked = {Make("a", 1.0f), Make("b", 0.9f), Make("c", 0.8f)};
-  ranked[2].item->add_tags("1111");
-  ranked[1].item->add_tags("618");
+  MutableItem(&ranked[2])->add_tags("1111");
+  MutableItem(&ranked[1])->add_tags("618");
 
   CampaignBoostReRanker().ReRank(context, RerankSettings(), 3, &ranked);
 
@@ -104,7 +104,7 @@ TEST(CampaignBoost, CampaignNotOpenAtNow_ChangesNothing) {
     context.now_ms = now;
     context.open_campaigns.push_back(Double11());
     std::vector<Candidate> ranked = {Make("a", 1.0f), Make("b", 0.9f)};
-    ranked[1].item->add_tags("1111");
+    MutableItem(&ranked[1])->add_tags("1111");
     CampaignBoostReRanker().ReRank(context, RerankSettings(), 2, &ranked);
     EXPECT_EQ(Ids(ranked), (std::vector<std::string>{"a", "b"})) << now;
     EXPECT_FLOAT_EQ(ranked[1].score, 0.9f) << now;
@@ -116,7 +116,7 @@ TEST(CampaignBoost, NoOpenCampaigns_KeepsOrderAndScores) {
   FeedContext context;
   context.now_ms = 1500;
   std::vector<Candidate> ranked = {Make("a", 1.0f), Make("b", 0.9f)};
-  ranked[1].item->add_tags("1111");
+  MutableItem(&ranked[1])->add_tags("1111");
   CampaignBoostReRanker().ReRank(context, RerankSettings(), 2, &ranked);
   EXPECT_EQ(Ids(ranked), (std::vector<std::string>{"a", "b"}));
   EXPECT_FLOAT_EQ(ranked[1].score, 0.9f);
@@ -132,8 +132,8 @@ TEST(CampaignBoost, SeveralCampaignsMatch_AddsOnlyTheLargestBoost) {
   flash.tag = "flash";
   context.open_campaigns.push_back(flash);
   std::vector<Candidate> ranked = {Make("a", 1.0f)};
-  ranked[0].item->add_tags("1111");
-  ranked[0].item->add_tags("flash");
+  MutableItem(&ranked[0])->add_tags("1111");
+  MutableItem(&ranked[0])->add_tags("flash");
   CampaignBoostReRanker().ReRank(context, RerankSettings(), 1, &ranked);
   EXPECT_FLOAT_EQ(ranked[0].score, 1.5f);
   ASSERT_EQ(ranked[0].contributions.size(), 1u);
@@ -145,7 +145,7 @@ TEST(CampaignBoost, EqualScoresAfterBoost_TieBrokenByItemId) {
   context.now_ms = 1500;
   context.open_campaigns.push_back(Double11(0.5f));
   std::vector<Candidate> ranked = {Make("b", 1.0f), Make("a", 0.5f)};
-  ranked[1].item->add_tags("1111");
+  MutableItem(&ranked[1])->add_tags("1111");
   CampaignBoostReRanker().ReRank(context, RerankSettings(), 2, &ranked);
   EXPECT_EQ(Ids(ranked), (std::vector<std::string>{"a", "b"}));
 }
@@ -204,8 +204,8 @@ TEST(Mmr, LowLambda_FirstPicksCoverEveryCluster) {
 TEST(Mmr, ResultIsAPermutation_PicksThenRestInOriginalOrder) {
   std::vector<int> cluster_of;
   std::vector<Candidate> ranked = Clustered(&cluster_of);
-  ranked[3].item->clear_embedding();  // items without a vector take part too
-  ranked[20].item->clear_embedding();
+  MutableItem(&ranked[3])->clear_embedding();  // items without a vector take part too
+  MutableItem(&ranked[20])->clear_embedding();
   const std::vector<Candidate> before = ranked;
   RerankSettings settings;
   settings.mmr_lambda = 0.5f;

@@ -54,7 +54,7 @@ v1::Item MakeItem(const std::string& id, std::vector<float> embedding,
 
 store::ItemRecord Record(const v1::Item& item) {
   store::ItemRecord record;
-  record.item = item;
+  record.item = std::make_shared<v1::Item>(item);
   return record;
 }
 

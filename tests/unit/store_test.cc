@@ -3,8 +3,10 @@
 // the item change log and meta values. Trending: trending_test.cc.
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -171,15 +173,82 @@ TEST_F(FeatureStoreTest, ReadItems_PreservesOrderAndUnknownIdsAreEmpty) {
 
   const std::vector<ItemRecord> records = Read({"b", "nope", "a", "b"});
   ASSERT_EQ(records.size(), 4u);
-  ASSERT_TRUE(records[0].item.has_value());
+  ASSERT_TRUE(records[0].item != nullptr);
   EXPECT_EQ(records[0].item->SerializeAsString(), b.SerializeAsString());
-  EXPECT_FALSE(records[1].item.has_value());
+  EXPECT_FALSE(records[1].item != nullptr);
   EXPECT_EQ(records[1].counters.impressions(), 0u);
-  ASSERT_TRUE(records[2].item.has_value());
+  ASSERT_TRUE(records[2].item != nullptr);
   EXPECT_EQ(records[2].item->SerializeAsString(), a.SerializeAsString());
-  ASSERT_TRUE(records[3].item.has_value());
+  ASSERT_TRUE(records[3].item != nullptr);
   EXPECT_EQ(records[3].item->id(), "b");
   EXPECT_TRUE(Read({}).empty());
+}
+
+// ReadItems answers hot items from a row cache; every write after a read
+// must show in the next read.
+TEST_F(FeatureStoreTest, ReadItems_CachedRowsFollowUpsertsDeletesAndEvents) {
+  const std::vector<std::string> ids = {"a", "b"};
+  Upsert({MakeItem("a", "c1", 1)});
+  auto first = store_->ReadItems(ids);  // caches a, and b as absent
+  ASSERT_TRUE(first.ok());
+  ASSERT_NE((*first)[0].item, nullptr);
+  EXPECT_EQ((*first)[1].item, nullptr);
+
+  v1::Item changed = MakeItem("a", "c2", 5);
+  Upsert({changed, MakeItem("b", "c1", 2)});
+  ASSERT_TRUE(store_
+                  ->RecordEvents(std::vector<v1::Event>{
+                      MakeEvent("u1", "a", v1::EVENT_TYPE_CLICK, 1000)})
+                  .ok());
+  auto second = store_->ReadItems(ids);
+  ASSERT_TRUE(second.ok());
+  ASSERT_NE((*second)[0].item, nullptr);
+  EXPECT_EQ((*second)[0].item->creator_id(), "c2");
+  EXPECT_EQ((*second)[0].counters.clicks(), 1u);
+  ASSERT_NE((*second)[1].item, nullptr);
+  // A row handed out before a write keeps its old value: it is shared, not
+  // changed in place.
+  EXPECT_EQ((*first)[0].item->creator_id(), "c1");
+
+  Delete({"a"});
+  auto third = store_->ReadItems(ids);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ((*third)[0].item, nullptr);
+  EXPECT_EQ((*third)[0].counters.clicks(), 0u);
+}
+
+// Readers filling the cache while a writer changes the same item must not
+// leave a stale row behind: the last read after the writer stops sees the
+// last write.
+TEST_F(FeatureStoreTest, ReadItems_ConcurrentReadersNeverCacheAStaleRow) {
+  const std::vector<std::string> ids = {"hot"};
+  Upsert({MakeItem("hot", "c0", 1)});
+  std::atomic<bool> done = false;
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        auto read = store_->ReadItems(ids);
+        ASSERT_TRUE(read.ok());
+        ASSERT_NE((*read)[0].item, nullptr);
+      }
+    });
+  }
+  constexpr int kWrites = 600;
+  for (int i = 1; i <= kWrites; ++i) {
+    Upsert({MakeItem("hot", "c" + std::to_string(i), 1)});
+    ASSERT_TRUE(store_
+                    ->RecordEvents(std::vector<v1::Event>{
+                        MakeEvent("u1", "hot", v1::EVENT_TYPE_CLICK, 1000 + i)})
+                    .ok());
+  }
+  done = true;
+  for (std::thread& t : readers) t.join();
+  auto last = store_->ReadItems(ids);
+  ASSERT_TRUE(last.ok());
+  ASSERT_NE((*last)[0].item, nullptr);
+  EXPECT_EQ((*last)[0].item->creator_id(), "c" + std::to_string(kWrites));
+  EXPECT_EQ((*last)[0].counters.clicks(), static_cast<uint64_t>(kWrites));
 }
 
 TEST_F(FeatureStoreTest, UpsertUsers_ReadUser_RoundTripAndUnknownIsEmpty) {
@@ -279,11 +348,11 @@ TEST_F(FeatureStoreTest, Reopen_DataSurvives) {
   Reopen();
   const std::vector<ItemRecord> records = Read({"a", "b"});
   ASSERT_EQ(records.size(), 2u);
-  ASSERT_TRUE(records[0].item.has_value());
+  ASSERT_TRUE(records[0].item != nullptr);
   EXPECT_EQ(records[0].item->SerializeAsString(),
             MakeItem("a", "c1", 100).SerializeAsString());
   EXPECT_EQ(records[0].counters.clicks(), 1u);
-  ASSERT_TRUE(records[1].item.has_value());
+  ASSERT_TRUE(records[1].item != nullptr);
   absl::StatusOr<UserRecord> user = store_->ReadUser("u1");
   ASSERT_TRUE(user.ok() && user->user.has_value());
   EXPECT_EQ(user->user->region(), "cn");
@@ -332,7 +401,7 @@ TEST_F(FeatureStoreTest, DeleteItems_RemovesRowSecondaryKeysAndCounters) {
 
   Delete({"b"});
   const std::vector<ItemRecord> records = Read({"b", "a"});
-  EXPECT_FALSE(records[0].item.has_value());
+  EXPECT_FALSE(records[0].item != nullptr);
   EXPECT_EQ(records[0].counters.likes(), 0u);
   EXPECT_EQ(records[0].counters.last_event_ms(), 0);
   EXPECT_EQ(records[1].counters.likes(), 1u);  // other items keep theirs
