@@ -137,9 +137,7 @@ FeatureStore::FeatureStore(StoreOptions options, std::unique_ptr<rocksdb::DB> db
     : options_(std::move(options)),
       db_(std::move(db)),
       handles_(std::move(handles)),
-      item_cache_(std::make_unique<RowCache<v1::Item>>(options_.item_cache_bytes)),
-      counter_cache_(
-          std::make_unique<RowCache<ItemCounters>>(options_.counter_cache_bytes)) {}
+      item_cache_(std::make_unique<RowCache<ItemRecord>>(options_.item_cache_bytes)) {}
 
 FeatureStore::~FeatureStore() {
   handles_.reset();  // column family handles go before the DB
@@ -386,7 +384,6 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
       return s;
     }
     item_cache_->Invalidate(ids);
-    counter_cache_->Invalidate(deleted_ids);
     if (!deleted_ids.empty()) {
       absl::MutexLock board_lock(&board_mu_);
       for (auto& [region, board] : boards_) {
@@ -538,7 +535,7 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
   std::vector<std::string> counted;
   counted.reserve(counters.size());
   for (const auto& [item_id, delta] : counters) counted.push_back(item_id);
-  counter_cache_->Invalidate(counted);
+  item_cache_->Invalidate(counted);
   // The events are durable whatever happens next. A board that misses this
   // refresh catches up with the item's next event or at the next open, so
   // reporting a failure here would only invite a retry that counts twice.
@@ -605,72 +602,64 @@ absl::StatusOr<UserRecord> FeatureStore::ReadUser(absl::string_view user_id) con
   return record;
 }
 
-template <typename Message>
-absl::StatusOr<std::vector<std::shared_ptr<const Message>>> FeatureStore::ReadCached(
-    RowCache<Message>& cache, int family, std::span<const std::string> ids,
-    absl::string_view what) const {
-  std::vector<std::shared_ptr<const Message>> rows(ids.size());
+absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
+    std::span<const std::string> ids) const {
+  const size_t n = ids.size();
+  std::vector<ItemRecord> records(n);
   std::vector<size_t> misses;  // positions in `ids`
-  for (size_t i = 0; i < ids.size(); ++i) {
-    CachedRow<Message> cached = cache.Find(ids[i]);
-    if (cached.found) {
-      rows[i] = std::move(cached.row);
+  for (size_t i = 0; i < n; ++i) {
+    if (std::shared_ptr<const ItemRecord> cached = item_cache_->Find(ids[i])) {
+      records[i] = *cached;
     } else {
       misses.push_back(i);
     }
   }
-  if (misses.empty()) return rows;
-  std::vector<rocksdb::Slice> keys;
-  std::vector<uint64_t> tokens;
-  keys.reserve(misses.size());
-  tokens.reserve(misses.size());
-  for (size_t i : misses) {
-    keys.emplace_back(ids[i]);
-    tokens.push_back(cache.FillToken(ids[i]));
+  if (misses.empty()) return records;
+  // One MultiGet for the item and counter rows of every miss.
+  const size_t m = misses.size();
+  std::vector<rocksdb::ColumnFamilyHandle*> families(2 * m);
+  std::vector<rocksdb::Slice> keys(2 * m);
+  std::vector<uint64_t> tokens(m);
+  for (size_t j = 0; j < m; ++j) {
+    families[j] = handles_->families[kItems];
+    families[m + j] = handles_->families[kCounters];
+    keys[j] = keys[m + j] = rocksdb::Slice(ids[misses[j]]);
+    tokens[j] = item_cache_->FillToken(ids[misses[j]]);
   }
-  std::vector<rocksdb::PinnableSlice> values(misses.size());
-  std::vector<rocksdb::Status> statuses(misses.size());
-  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[family], keys.size(),
-                keys.data(), values.data(), statuses.data());
-  for (size_t j = 0; j < misses.size(); ++j) {
-    std::shared_ptr<const Message> row;
-    if (statuses[j].ok()) {
-      absl::StatusOr<Message> parsed = Parse<Message>(values[j], what);
-      if (!parsed.ok()) return parsed.status();
-      row = std::make_shared<const Message>(*std::move(parsed));
-    } else if (!statuses[j].IsNotFound()) {
-      return ToStatus(statuses[j], absl::StrCat("reading ", what));
+  std::vector<rocksdb::PinnableSlice> values(2 * m);
+  std::vector<rocksdb::Status> statuses(2 * m);
+  db_->MultiGet(rocksdb::ReadOptions(), 2 * m, families.data(), keys.data(),
+                values.data(), statuses.data());
+  for (size_t j = 0; j < 2 * m; ++j) {
+    if (!statuses[j].ok() && !statuses[j].IsNotFound()) {
+      return ToStatus(statuses[j], "reading items");
     }
-    cache.Fill(tokens[j], ids[misses[j]], row);
-    rows[misses[j]] = std::move(row);
   }
-  return rows;
-}
-
-absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
-    std::span<const std::string> ids) const {
-  absl::StatusOr<std::vector<std::shared_ptr<const v1::Item>>> items =
-      ReadCached(*item_cache_, kItems, ids, "item");
-  if (!items.ok()) return items.status();
-  absl::StatusOr<std::vector<ItemCounters>> counters = ReadCounters(ids);
-  if (!counters.ok()) return counters.status();
-  std::vector<ItemRecord> records(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    records[i].item = std::move((*items)[i]);
-    records[i].counters = (*counters)[i];
+  for (size_t j = 0; j < m; ++j) {
+    auto record = std::make_shared<ItemRecord>();
+    if (statuses[j].ok()) {
+      absl::StatusOr<v1::Item> item = Parse<v1::Item>(values[j], "item");
+      if (!item.ok()) return item.status();
+      record->item = std::make_shared<const v1::Item>(*std::move(item));
+    }
+    if (statuses[m + j].ok()) {
+      absl::StatusOr<ItemCounters> c = Parse<ItemCounters>(values[m + j], "counters");
+      if (!c.ok()) return c.status();
+      record->counters = *std::move(c);
+    }
+    records[misses[j]] = *record;
+    item_cache_->Fill(tokens[j], ids[misses[j]], std::move(record));
   }
   return records;
 }
 
 absl::StatusOr<std::vector<ItemCounters>> FeatureStore::ReadCounters(
     std::span<const std::string> ids) const {
-  absl::StatusOr<std::vector<std::shared_ptr<const ItemCounters>>> rows =
-      ReadCached(*counter_cache_, kCounters, ids, "counters");
-  if (!rows.ok()) return rows.status();
-  std::vector<ItemCounters> counters(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if ((*rows)[i] != nullptr) counters[i] = *(*rows)[i];
-  }
+  absl::StatusOr<std::vector<ItemRecord>> records = ReadItems(ids);
+  if (!records.ok()) return records.status();
+  std::vector<ItemCounters> counters;
+  counters.reserve(records->size());
+  for (ItemRecord& record : *records) counters.push_back(std::move(record.counters));
   return counters;
 }
 

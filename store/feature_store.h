@@ -42,10 +42,9 @@ struct StoreOptions {
   // that are re-run from scratch on failure.
   bool sync_writes = true;
   size_t block_cache_bytes = 128 << 20;
-  // Parsed items and counters kept in memory for ReadItems (0: none). Hot
-  // items are then read without RocksDB or protobuf parsing.
-  size_t item_cache_bytes = 256 << 20;
-  size_t counter_cache_bytes = 64 << 20;
+  // Parsed items with their counters kept in memory for ReadItems (0:
+  // none). Hot items are then read without RocksDB or protobuf parsing.
+  size_t item_cache_bytes = 320 << 20;
   // Trending decays with this time constant: an event counts exp(-age/tau)
   // of its weight (half after about 0.69 tau). Reopening with another value
   // discards the stored trends, which cannot be converted.
@@ -68,6 +67,11 @@ struct StoreOptions {
 struct ItemRecord {
   std::shared_ptr<const v1::Item> item;
   ItemCounters counters;
+
+  // Memory held, for the row cache's budget.
+  size_t SpaceUsedLong() const {
+    return sizeof(*this) + (item ? item->SpaceUsedLong() : 0);
+  }
 };
 
 struct UserRecord {
@@ -114,7 +118,7 @@ class FeatureStore {
   absl::StatusOr<std::vector<ItemRecord>> ReadItems(
       std::span<const std::string> ids) const;
   // Counters of items, in the order of `ids` (all zero for an unknown id),
-  // cached like ReadItems.
+  // read like ReadItems.
   absl::StatusOr<std::vector<ItemCounters>> ReadCounters(
       std::span<const std::string> ids) const;
   // One MultiGet; unknown creators are absent from the result.
@@ -169,12 +173,6 @@ class FeatureStore {
   absl::StatusOr<std::optional<std::string>> ReadMeta(absl::string_view key) const;
   absl::StatusOr<ItemWriteResult> WriteItemChanges(std::span<const v1::Item> upserts,
                                                    std::span<const std::string> deletes);
-  // Rows of `family` from `cache`, and one MultiGet for those it does not
-  // hold; null for an absent row.
-  template <typename Message>
-  absl::StatusOr<std::vector<std::shared_ptr<const Message>>> ReadCached(
-      RowCache<Message>& cache, int family, std::span<const std::string> ids,
-      absl::string_view what) const;
   absl::Status OpenTrending();
   absl::Status BuildTagIndexIfMissing();
   // Stored regions of the users of events that carry no region.
@@ -189,9 +187,8 @@ class FeatureStore {
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<Handles> handles_;
-  // Invalidated after every write of the rows they hold.
-  std::unique_ptr<RowCache<v1::Item>> item_cache_;
-  std::unique_ptr<RowCache<ItemCounters>> counter_cache_;
+  // Items with their counters, invalidated after every write of either.
+  std::unique_ptr<RowCache<ItemRecord>> item_cache_;
   // Serialises catalog writes: each reads old rows to keep secondary keys,
   // counts and the change-log sequence exact. Events do not take it.
   mutable absl::Mutex write_mu_;

@@ -18,14 +18,6 @@
 
 namespace zhongcao::store {
 
-// A looked-up row: `found` false means the cache does not know the key;
-// `row` null with `found` true means the key is known to be absent.
-template <typename Message>
-struct CachedRow {
-  bool found = false;
-  std::shared_ptr<const Message> row;
-};
-
 template <typename Message>
 class RowCache {
  public:
@@ -33,15 +25,15 @@ class RowCache {
   explicit RowCache(size_t capacity_bytes)
       : cache_(capacity_bytes == 0 ? nullptr : rocksdb::NewLRUCache(capacity_bytes)) {}
 
-  CachedRow<Message> Find(absl::string_view key) const {
-    CachedRow<Message> out;
-    if (cache_ == nullptr) return out;
+  // The cached row of `key`, or null.
+  std::shared_ptr<const Message> Find(absl::string_view key) const {
+    if (cache_ == nullptr) return nullptr;
     rocksdb::Cache::Handle* handle = cache_->Lookup(Slice(key));
-    if (handle == nullptr) return out;
-    out.found = true;
-    out.row = *static_cast<const Entry*>(cache_->Value(handle));
+    if (handle == nullptr) return nullptr;
+    std::shared_ptr<const Message> row =
+        *static_cast<const Entry*>(cache_->Value(handle));
     cache_->Release(handle);
-    return out;
+    return row;
   }
 
   // Taken before the database read whose result goes to Fill.
@@ -51,15 +43,15 @@ class RowCache {
     return stripe.generation;
   }
 
-  // Caches `row` (null: absent) read after `token` was taken, unless a
-  // writer invalidated the key's stripe since.
+  // Caches `row`, read after `token` was taken, unless a writer
+  // invalidated the key's stripe since. `Message` has SpaceUsedLong().
   void Fill(uint64_t token, absl::string_view key, std::shared_ptr<const Message> row) {
-    if (cache_ == nullptr) return;
+    if (cache_ == nullptr || row == nullptr) return;
     Stripe& stripe = StripeOf(key);
     absl::ReaderMutexLock lock(&stripe.mu);
     if (stripe.generation != token) return;
     const size_t charge =
-        sizeof(Entry) + key.size() + kEntryOverhead + (row ? row->SpaceUsedLong() : 0);
+        sizeof(Entry) + key.size() + kEntryOverhead + row->SpaceUsedLong();
     auto* entry = new Entry(std::move(row));
     cache_->Insert(Slice(key), entry, charge, &DeleteEntry).PermitUncheckedError();
   }

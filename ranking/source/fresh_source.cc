@@ -1,5 +1,7 @@
 #include "ranking/source/fresh_source.h"
 
+#include <algorithm>
+#include <span>
 #include <string>
 
 namespace zhongcao::ranking {
@@ -14,21 +16,29 @@ absl::StatusOr<std::vector<Candidate>> FreshSource::Fetch(const FeedContext& con
   std::vector<std::string> ids;
   ids.reserve(newest->size());
   for (store::TimedItemId& id : *newest) ids.push_back(std::move(id.item_id));
-  // Only counters are read here: the few candidates kept are hydrated
-  // later with everything else, and an id deleted since the scan drops out
-  // there.
-  absl::StatusOr<std::vector<store::ItemCounters>> counters = store_.ReadCounters(ids);
-  if (!counters.ok()) return counters.status();
   // Served items are known only by hash; leave room for them.
   const int wanted = budget + static_cast<int>(context.served.size());
+  // Most new items pass the exposure check, so counters are read in chunks
+  // a little larger than what is still wanted, not for the whole scan. Only
+  // counters: the candidates kept are hydrated later with everything else,
+  // and an id deleted since the scan drops out there.
   int counted = 0;
-  for (size_t i = 0; i < ids.size() && counted < wanted; ++i) {
-    if ((*counters)[i].impressions() >= options_.max_impressions) continue;
-    if (!context.seen.contains(ids[i])) ++counted;
-    Candidate c;
-    c.item_id = std::move(ids[i]);
-    c.sources.emplace_back(name());
-    out.push_back(std::move(c));
+  for (size_t begin = 0; begin < ids.size() && counted < wanted;) {
+    const size_t chunk =
+        std::min<size_t>(ids.size() - begin, std::max(2 * (wanted - counted), 32));
+    absl::StatusOr<std::vector<store::ItemCounters>> counters =
+        store_.ReadCounters(std::span<const std::string>(ids).subspan(begin, chunk));
+    if (!counters.ok()) return counters.status();
+    for (size_t i = 0; i < chunk && counted < wanted; ++i) {
+      if ((*counters)[i].impressions() >= options_.max_impressions) continue;
+      std::string& id = ids[begin + i];
+      if (!context.seen.contains(id)) ++counted;
+      Candidate c;
+      c.item_id = std::move(id);
+      c.sources.emplace_back(name());
+      out.push_back(std::move(c));
+    }
+    begin += chunk;
   }
   return out;
 }
