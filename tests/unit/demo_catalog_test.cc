@@ -349,6 +349,93 @@ TEST_F(DemoCatalogTest, HeldOut_PersonalisedRankingBeatsPopularityTwofold) {
   EXPECT_GE(personal_recall, 2 * popular_recall);
 }
 
+// The number of linearly independent vectors among `vectors` (rank, with
+// a tolerance for float rounding), by Gram-Schmidt.
+int Rank(const std::vector<std::vector<double>>& vectors) {
+  std::vector<std::vector<double>> basis;
+  for (std::vector<double> v : vectors) {
+    for (const std::vector<double>& b : basis) {
+      double dot = 0;
+      for (size_t i = 0; i < v.size(); ++i) dot += v[i] * b[i];
+      for (size_t i = 0; i < v.size(); ++i) v[i] -= dot * b[i];
+    }
+    double norm = 0;
+    for (double x : v) norm += x * x;
+    norm = std::sqrt(norm);
+    if (norm < 1e-3) continue;
+    for (double& x : v) x /= norm;
+    basis.push_back(std::move(v));
+  }
+  return static_cast<int>(basis.size());
+}
+
+// The embeddings of one category's items.
+std::vector<std::vector<double>> EmbeddingsOf(const Catalog& c,
+                                              const std::string& topic) {
+  std::vector<std::vector<double>> out;
+  for (const v1::Item& item : c.items) {
+    if (item.category() == topic) {
+      out.emplace_back(item.embedding().begin(), item.embedding().end());
+    }
+  }
+  return out;
+}
+
+TEST_F(DemoCatalogTest, LatentDim_ChangesOnlyEmbeddings_WhichSpanLatentPlusCentroid) {
+  CatalogSpec spec = SmallSpec();
+  spec.latent_dim = 4;
+  ASSERT_TRUE(ValidateCatalogSpec(spec).ok());
+  const Catalog latent = GenerateCatalog(spec);
+  EXPECT_TRUE(SameCatalog(latent, GenerateCatalog(spec)));
+
+  // Everything but the embeddings is the isotropic catalog's.
+  auto without_embeddings = [](Catalog c) {
+    for (v1::Item& item : c.items) item.clear_embedding();
+    for (v1::User& user : c.users) user.clear_embedding();
+    return c;
+  };
+  EXPECT_TRUE(SameCatalog(without_embeddings(latent), without_embeddings(catalog())));
+  ASSERT_EQ(latent.items.size(), catalog().items.size());
+  for (size_t i = 0; i < latent.items.size(); ++i) {
+    const auto& v = latent.items[i].embedding();
+    ASSERT_EQ(v.size(), spec.dim);
+    EXPECT_NEAR(Norm(v), 1.0, 1e-5);
+    EXPECT_FALSE(std::equal(v.begin(), v.end(), catalog().items[i].embedding().begin()))
+        << latent.items[i].id();
+  }
+  for (const v1::User& user : latent.users)
+    EXPECT_NEAR(Norm(user.embedding()), 1.0, 1e-5);
+
+  // Normalising keeps a vector in the span of its centroid and its offset,
+  // so one topic's items span latent_dim + 1 dimensions; the isotropic
+  // catalog's span all of them.
+  const std::vector<std::vector<double>> skincare = EmbeddingsOf(latent, "skincare");
+  ASSERT_GT(skincare.size(), 100u);
+  EXPECT_EQ(Rank(skincare), spec.latent_dim + 1);
+  EXPECT_EQ(Rank(EmbeddingsOf(catalog(), "skincare")), spec.dim);
+
+  // The topics still separate: an item is nearer its own centroid (the mean
+  // of its topic) than another topic's, as in the isotropic catalog.
+  const std::vector<std::vector<double>> coffee = EmbeddingsOf(latent, "coffee");
+  ASSERT_GT(coffee.size(), 10u);
+  auto mean_cosine = [](const std::vector<std::vector<double>>& a,
+                        const std::vector<std::vector<double>>& b) {
+    double sum = 0;
+    int n = 0;
+    for (size_t i = 0; i < std::min<size_t>(a.size(), 50); ++i) {
+      for (size_t j = 0; j < std::min<size_t>(b.size(), 50); ++j) {
+        if (&a == &b && i == j) continue;
+        double dot = 0;
+        for (size_t d = 0; d < a[i].size(); ++d) dot += a[i][d] * b[j][d];
+        sum += dot;
+        ++n;
+      }
+    }
+    return sum / n;
+  };
+  EXPECT_GT(mean_cosine(skincare, skincare), mean_cosine(skincare, coffee) + 0.2);
+}
+
 TEST(DemoCatalogSpecTest, ValidateCatalogSpec_BadFields_NamesTheField) {
   EXPECT_TRUE(ValidateCatalogSpec(CatalogSpec{}).ok());
   CatalogSpec spec;
@@ -367,6 +454,15 @@ TEST(DemoCatalogSpecTest, ValidateCatalogSpec_BadFields_NamesTheField) {
   spec.regions = {"shanghai", "new york"};
   EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.regions[1]"),
             absl::string_view::npos);
+  spec = CatalogSpec{};
+  spec.latent_dim = spec.dim + 1;
+  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.latent_dim"),
+            absl::string_view::npos);
+  spec.latent_dim = -1;
+  EXPECT_NE(ValidateCatalogSpec(spec).message().find("spec.latent_dim"),
+            absl::string_view::npos);
+  spec.latent_dim = spec.dim;
+  EXPECT_TRUE(ValidateCatalogSpec(spec).ok());
 }
 
 TEST(DemoCatalogSpecTest, GenerateCatalog_TinyAndOddSpecs_StayConsistent) {

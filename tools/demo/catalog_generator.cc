@@ -48,6 +48,7 @@ enum class Stream : uint64_t {
   kEmbeddings,
   kUsers,
   kEvents,
+  kLatent,  // last, so that adding it moved no other stream's seed
 };
 
 uint64_t StreamSeed(uint64_t seed, Stream stream, uint64_t index = 0) {
@@ -137,16 +138,54 @@ std::vector<float> RandomUnitVector(Rng& rng, int dim) {
   return Normalized(std::move(v));
 }
 
-// normalize(sum_i weights[i] * bases[i] + noise), noise ~ N(0, (scale^2/dim) I),
-// so the noise has norm about `scale`.
+// `count` orthonormal vectors of `dim` (count <= dim): Gram-Schmidt over
+// Gaussian draws, a uniformly random subspace.
+std::vector<std::vector<double>> RandomOrthonormal(Rng& rng, int count, int dim) {
+  std::vector<std::vector<double>> basis;
+  while (static_cast<int>(basis.size()) < count) {
+    std::vector<double> v(dim);
+    for (double& x : v) x = rng.Normal();
+    for (const std::vector<double>& b : basis) {
+      double dot = 0;
+      for (int i = 0; i < dim; ++i) dot += v[i] * b[i];
+      for (int i = 0; i < dim; ++i) v[i] -= dot * b[i];
+    }
+    double norm = 0;
+    for (double x : v) norm += x * x;
+    norm = std::sqrt(norm);
+    if (norm < 1e-6) continue;  // nearly inside the span already: draw again
+    for (double& x : v) x /= norm;
+    basis.push_back(std::move(v));
+  }
+  return basis;
+}
+
+// normalize(sum_i weights[i] * bases[i] + noise), where the noise has norm
+// about `scale`: N(0, (scale^2/dim) I) when `subspace` is empty, else
+// N(0, scale^2/L) along each of the L orthonormal vectors of `subspace`.
+// Either way `dim` normals are drawn (the latter projects them onto the
+// subspace, which leaves L independent standard normals), so a subspace
+// changes the embeddings and nothing else drawn from `rng` afterwards.
 std::vector<float> NoisyMix(Rng& rng, const std::vector<const std::vector<float>*>& bases,
-                            const std::vector<double>& weights, double scale, int dim) {
+                            const std::vector<double>& weights, double scale, int dim,
+                            const std::vector<std::vector<double>>& subspace = {}) {
   std::vector<double> v(dim, 0.0);
   for (size_t b = 0; b < bases.size(); ++b) {
     for (int i = 0; i < dim; ++i) v[i] += weights[b] * (*bases[b])[i];
   }
-  const double sigma = scale / std::sqrt(static_cast<double>(dim));
-  for (double& x : v) x += sigma * rng.Normal();
+  if (subspace.empty()) {
+    const double sigma = scale / std::sqrt(static_cast<double>(dim));
+    for (double& x : v) x += sigma * rng.Normal();
+  } else {
+    std::vector<double> g(dim);
+    for (double& x : g) x = rng.Normal();
+    const double sigma = scale / std::sqrt(static_cast<double>(subspace.size()));
+    for (const std::vector<double>& direction : subspace) {
+      double z = 0;
+      for (int i = 0; i < dim; ++i) z += g[i] * direction[i];
+      for (int i = 0; i < dim; ++i) v[i] += sigma * z * direction[i];
+    }
+  }
   return Normalized(std::move(v));
 }
 
@@ -199,6 +238,10 @@ struct Topic {
   double price_cny;
   std::vector<std::string> nouns;
   std::vector<float> centroid;
+  // With CatalogSpec::latent_dim: the subspace that offsets from the
+  // centroid lie in, one per topic (trained embeddings curve differently
+  // in different regions of the space). Empty: isotropic offsets.
+  std::vector<std::vector<double>> subspace;
 };
 
 struct Currency {
@@ -375,6 +418,12 @@ class Generator {
       topics_.push_back(std::move(topic));
     }
     topic_draw_ = Discrete(shares);
+    if (spec_.latent_dim > 0) {
+      Rng latent(StreamSeed(spec_.seed, Stream::kLatent));
+      for (Topic& topic : topics_) {
+        topic.subspace = RandomOrthonormal(latent, spec_.latent_dim, spec_.dim);
+      }
+    }
     for (size_t t = 0; t < topics_.size(); ++t) {
       topics_by_family_[topics_[t].family].push_back(static_cast<int>(t));
     }
@@ -698,7 +747,8 @@ class Generator {
       // nearest neighbours share its topic.
       const double scale = 0.7 + 1.0 * f;
       const std::vector<float> embedding =
-          NoisyMix(rng, {&topics_[info.topic].centroid}, {1.0}, scale, spec_.dim);
+          NoisyMix(rng, {&topics_[info.topic].centroid}, {1.0}, scale, spec_.dim,
+                   topics_[info.topic].subspace);
       item.mutable_embedding()->Add(embedding.begin(), embedding.end());
       if (item.kind() == v1::ITEM_KIND_PRODUCT) {
         const double boost =
@@ -775,7 +825,10 @@ class Generator {
 
       std::vector<const std::vector<float>*> bases;
       for (int t : interests) bases.push_back(&topics_[t].centroid);
-      const std::vector<float> embedding = NoisyMix(rng, bases, weights, 0.35, spec_.dim);
+      // The offset lies in the strongest interest's subspace, so a user
+      // vector sits where that topic's items do.
+      const std::vector<float> embedding =
+          NoisyMix(rng, bases, weights, 0.35, spec_.dim, topics_[interests[0]].subspace);
       user.mutable_embedding()->Add(embedding.begin(), embedding.end());
 
       // Follows: mostly creators of the user's interests, KOLs above all.
@@ -966,6 +1019,9 @@ absl::Status ValidateCatalogSpec(const CatalogSpec& spec) {
   };
   if (spec.dim < 1) return invalid("dim", "must be positive");
   if (spec.topics < 1) return invalid("topics", "must be positive");
+  if (spec.latent_dim < 0 || spec.latent_dim > spec.dim) {
+    return invalid("latent_dim", absl::StrCat("must be within 0..dim (", spec.dim, ")"));
+  }
   for (auto [value, name] : {std::pair{spec.creators, "creators"}, std::pair{spec.products, "products"},
                              std::pair{spec.content, "content"}, std::pair{spec.users, "users"},
                              std::pair{spec.events_per_user, "events_per_user"}}) {

@@ -34,6 +34,14 @@ struct CatalogSpec {
   int events_per_user = 30;  // exactly this many events per user
   // Topics beyond the 24 named categories are called "topic24", "topic25"...
   int topics = 24;
+  // 0: an item's (and a user's) offset from its topic centroid is isotropic
+  // in all `dim` dimensions, as in the demo. 1..dim: the offset lies in a
+  // `latent_dim`-dimensional subspace of its topic, as trained embeddings
+  // do (a low intrinsic dimension); ANN benchmarks need that, since
+  // isotropic noise makes every index look bad. The offsets' norms, and so
+  // the cosines to the centroids, are the same either way, and only the
+  // embeddings differ: every other field comes out the same.
+  int latent_dim = 0;
   std::vector<std::string> regions = {"shanghai",  "beijing",   "guangzhou",
                                       "chengdu",   "hangzhou",  "singapore",
                                       "jakarta",   "bangkok"};
