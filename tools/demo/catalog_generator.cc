@@ -8,6 +8,7 @@
 #include <numbers>
 #include <random>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -355,6 +356,103 @@ struct ItemInfo {
   int topic = 0;
   int rank = 0;  // popularity rank within the topic, 0 = most popular
   std::vector<int> linked;  // indices of linked products
+  int brand = -1;           // products: the creator index of their brand
+};
+
+// A list whose elements each have a time, asked for "the k-th element, in
+// list order, of those with time <= t" without a scan: a persistent segment
+// tree over list positions with one version per element, added in time
+// order. A content item picks linked products this way from its topic's
+// products that exist by its creation; scanning the topic's products for
+// each post made a million-item catalog take minutes.
+class TimedList {
+ public:
+  TimedList() = default;
+  explicit TimedList(const std::vector<int64_t>& times)
+      : size_(static_cast<int>(times.size())) {
+    std::vector<int> order(times.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return times[a] < times[b]; });
+    nodes_.push_back({0, 0, 0});  // node 0: the empty tree
+    roots_.push_back(0);
+    for (int position : order) {
+      sorted_times_.push_back(times[position]);
+      roots_.push_back(Insert(roots_.back(), 0, size_, position));
+    }
+  }
+
+  // How many elements have time <= t.
+  int CountAtMost(int64_t t) const {
+    return static_cast<int>(
+        std::upper_bound(sorted_times_.begin(), sorted_times_.end(), t) -
+        sorted_times_.begin());
+  }
+  // The list position of the k-th (from 0) of the CountAtMost(t) elements,
+  // in list order; k must be below that count.
+  int KthAtMost(int64_t t, int k) const {
+    int node = roots_[CountAtMost(t)];
+    int lo = 0, hi = size_;
+    while (hi - lo > 1) {
+      const int mid = lo + (hi - lo) / 2;
+      const int left = nodes_[node].left;
+      if (k < nodes_[left].count) {
+        node = left;
+        hi = mid;
+      } else {
+        k -= nodes_[left].count;
+        node = nodes_[node].right;
+        lo = mid;
+      }
+    }
+    return lo;
+  }
+
+ private:
+  struct Node {
+    int left, right, count;
+  };
+
+  // A copy of `node`'s path to `position` (in [lo, hi)) with it added.
+  int Insert(int node, int lo, int hi, int position) {
+    const int copy = static_cast<int>(nodes_.size());
+    nodes_.push_back({nodes_[node].left, nodes_[node].right, nodes_[node].count + 1});
+    if (hi - lo > 1) {
+      const int mid = lo + (hi - lo) / 2;
+      if (position < mid) {
+        const int child = Insert(nodes_[node].left, lo, mid, position);
+        nodes_[copy].left = child;
+      } else {
+        const int child = Insert(nodes_[node].right, mid, hi, position);
+        nodes_[copy].right = child;
+      }
+    }
+    return copy;
+  }
+
+  int size_ = 0;
+  std::vector<Node> nodes_;
+  std::vector<int> roots_;  // roots_[c]: the c earliest elements
+  std::vector<int64_t> sorted_times_;
+};
+
+// Products of one topic (or of one brand in one topic) in catalog order,
+// searchable by creation time.
+struct ProductPool {
+  std::vector<int> products;
+  TimedList by_time;
+
+  explicit ProductPool(std::vector<int> list, const std::vector<v1::Item>& items)
+      : products(std::move(list)) {
+    std::vector<int64_t> times;
+    times.reserve(products.size());
+    for (int p : products) times.push_back(items[p].created_at_ms());
+    by_time = TimedList(times);
+  }
+  int CountAtMost(int64_t t) const { return by_time.CountAtMost(t); }
+  int Get(int64_t t, size_t k) const {
+    return products[by_time.KthAtMost(t, static_cast<int>(k))];
+  }
 };
 
 class Generator {
@@ -602,7 +700,7 @@ class Generator {
         info.set_rating(static_cast<float>(std::round(rating * 10) / 10));
       }
       // Sales are set with popularity, in RankAndEmbedItems.
-      item_info_.push_back({topic, 0, {}});
+      item_info_.push_back({topic, 0, {}, brand});
       items_by_topic_[topic].push_back(p);
       products_by_topic_[topic].push_back(p);
     }
@@ -629,6 +727,11 @@ class Generator {
     const int lives = static_cast<int>(std::lround(0.05 * spec_.content));
     const int videos = static_cast<int>(std::lround(0.35 * spec_.content));
     const int notes = spec_.content - lives - videos;
+    std::vector<ProductPool> topic_pools;
+    for (const std::vector<int>& products : products_by_topic_) {
+      topic_pools.emplace_back(products, catalog_.items);
+    }
+    std::unordered_map<int64_t, ProductPool> brand_pools;
     int counters[5] = {0, 0, 0, 0, 0};
     for (int i = 0; i < spec_.content; ++i) {
       const v1::ItemKind kind = i < notes            ? v1::ITEM_KIND_NOTE
@@ -686,11 +789,10 @@ class Generator {
 
       // Linked products of the same topic that exist by the time of the
       // post, the brand's own when it posts.
-      std::vector<int> pool;
-      for (int p : products_by_topic_[topic]) {
-        if (catalog_.items[p].created_at_ms() <= item.created_at_ms()) pool.push_back(p);
-      }
-      if (!pool.empty()) {
+      const int64_t posted = item.created_at_ms();
+      const ProductPool& pool = topic_pools[topic];
+      const size_t pool_size = static_cast<size_t>(pool.CountAtMost(posted));
+      if (pool_size > 0) {
         int links;
         if (kind == v1::ITEM_KIND_LIVE) {
           links = static_cast<int>(rng.Int(1, 3));
@@ -698,17 +800,18 @@ class Generator {
           const double u = rng.Uniform();
           links = u < 0.30 ? 0 : u < 0.65 ? 1 : u < 0.85 ? 2 : 3;
         }
-        std::vector<int> own;
+        const ProductPool* own = nullptr;
+        size_t own_size = 0;
         if (creator.brand >= 0) {
-          const std::string& brand_id = catalog_.creators[creator.brand].id();
-          for (int p : pool) {
-            if (catalog_.items[p].creator_id() == brand_id) own.push_back(p);
-          }
+          own = &BrandPool(brand_pools, topic, creator.brand);
+          own_size = static_cast<size_t>(own->CountAtMost(posted));
         }
         std::vector<int> linked;
         for (int attempt = 0; attempt < 4 * links && static_cast<int>(linked.size()) < links;
              ++attempt) {
-          const int p = !own.empty() && rng.Chance(0.8) ? rng.Pick(own) : rng.Pick(pool);
+          const int p = own_size > 0 && rng.Chance(0.8)
+                            ? own->Get(posted, rng.Index(own_size))
+                            : pool.Get(posted, rng.Index(pool_size));
           if (std::find(linked.begin(), linked.end(), p) == linked.end()) linked.push_back(p);
         }
         for (int p : linked) item.add_linked_product_ids(catalog_.items[p].id());
@@ -718,6 +821,22 @@ class Generator {
       }
       items_by_topic_[topic].push_back(index);
     }
+  }
+
+  // The products of `brand` among those of `topic`, in the same order; made
+  // on first use. (An unordered_map: references to its values stay valid.)
+  const ProductPool& BrandPool(std::unordered_map<int64_t, ProductPool>& pools, int topic,
+                               int brand) const {
+    const int64_t key = static_cast<int64_t>(topic) << 32 | static_cast<uint32_t>(brand);
+    auto it = pools.find(key);
+    if (it == pools.end()) {
+      std::vector<int> own;
+      for (int p : products_by_topic_[topic]) {
+        if (item_info_[p].brand == brand) own.push_back(p);
+      }
+      it = pools.emplace(key, ProductPool(std::move(own), catalog_.items)).first;
+    }
+    return it->second;
   }
 
   // Popularity ranks within each topic (a random order), item embeddings,
