@@ -7,6 +7,7 @@
 #include <memory>
 #include <numeric>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -183,6 +184,59 @@ TEST_F(LoadgenTest, ClosedLoopKeepsCallersBusyWithoutErrors) {
   }
 }
 
+TEST_F(LoadgenTest, IngestWritesNewItemsAndEventsAndCountsRows) {
+  const RequestMix mix = Mix("UpsertItems:1,RecordEvents:1");
+  RequestShape shape;
+  shape.upsert_batch = 7;
+  shape.event_batch = 11;
+  shape.dim = kDim;
+  shape.new_item_prefix = "ingest-";
+  absl::StatusOr<RequestFactory> factory = RequestFactory::Create(
+      NumberedIds("u", kUsers, 6), NumberedIds("p", kProducts, 6), shape, mix);
+  ASSERT_TRUE(factory.ok()) << factory.status();
+  LoadOptions options;
+  options.mode = LoopMode::kClosed;
+  options.concurrency = 2;
+  options.warmup = absl::ZeroDuration();
+  options.duration = absl::Milliseconds(800);
+  options.deadline = absl::Seconds(10);
+  absl::StatusOr<RunResult> result =
+      RunLoad(options, mix, *factory, {server_->channel()});
+  ASSERT_TRUE(result.ok()) << result.status();
+
+  SummaryOptions summary;
+  summary.duration_ns = 800 * kMs;
+  for (CallType type : kAllCallTypes) {
+    summary.rows_per_request.push_back(factory->RowsPerRequest(type));
+  }
+  const Report report = Summarize(result->records, summary);
+  EXPECT_EQ(report.overall.errors, 0) << Errors(report.overall);
+  ASSERT_EQ(report.calls.size(), 2u);
+  const CallStats& upserts = report.calls[0];
+  const CallStats& events = report.calls[1];
+  ASSERT_EQ(upserts.name, "UpsertItems");
+  ASSERT_EQ(events.name, "RecordEvents");
+  EXPECT_GT(upserts.ok, 0);
+  EXPECT_GT(events.ok, 0);
+  EXPECT_EQ(upserts.rows_per_request, 7);
+  EXPECT_EQ(events.rows_per_request, 11);
+  EXPECT_DOUBLE_EQ(upserts.rows_rate, upserts.rate * 7);
+  EXPECT_DOUBLE_EQ(events.rows_rate, events.rate * 11);
+  EXPECT_DOUBLE_EQ(report.overall.rows_rate, upserts.rows_rate + events.rows_rate);
+
+  // Every acknowledged upsert added 7 new items; none replaced another.
+  int64_t acknowledged = 0;
+  for (const CallRecord& record : result->records) {
+    if (record.type == CallType::kUpsertItems && record.code == 0) ++acknowledged;
+  }
+  EXPECT_EQ(server_->Status().items(), kProducts + 7 * acknowledged);
+
+  const nlohmann::json json = nlohmann::json::parse(ToJson(report, RunInfo{}));
+  EXPECT_EQ(json["calls"]["UpsertItems"]["rows_per_request"], 7);
+  EXPECT_DOUBLE_EQ(json["calls"]["RecordEvents"]["rows_per_s"].get<double>(),
+                   events.rows_rate);
+}
+
 TEST(LoadgenStatsTest, PercentilesOfAHandMadeSet) {
   // 1..1000 ms in a shuffled order.
   std::vector<int64_t> latencies(1000);
@@ -312,6 +366,56 @@ TEST(LoadgenRequestsTest, NumberedIdsAndDistinctProducts) {
   EXPECT_FALSE(
       RequestFactory::Create(NumberedIds("u", 5, 6), NumberedIds("p", 5, 6), shape, mix)
           .ok());
+}
+
+TEST(LoadgenRequestsTest, IngestBatchesAreNewUnitItemsAndKnownEvents) {
+  const RequestMix mix = Mix("UpsertItems:1,RecordEvents:1");
+  RequestShape shape;
+  shape.upsert_batch = 50;
+  shape.event_batch = 200;
+  shape.dim = 4;
+  shape.new_item_prefix = "n-";
+  const std::vector<std::string> users = NumberedIds("u", 3, 6);
+  const std::vector<std::string> items = NumberedIds("p", 4, 6);
+  absl::StatusOr<RequestFactory> factory =
+      RequestFactory::Create(users, items, shape, mix);
+  ASSERT_TRUE(factory.ok()) << factory.status();
+  std::mt19937_64 rng(2);
+  std::set<std::string> ids;
+  for (int call = 0; call < 3; ++call) {
+    const v1::UpsertItemsRequest upsert = factory->Upsert(rng);
+    ASSERT_EQ(upsert.items_size(), 50);
+    for (const v1::Item& item : upsert.items()) {
+      EXPECT_TRUE(ids.insert(item.id()).second) << item.id();
+      EXPECT_EQ(item.id().rfind("n-", 0), 0u) << item.id();
+      ASSERT_EQ(item.embedding_size(), 4);
+      double norm = 0;
+      for (float x : item.embedding()) norm += static_cast<double>(x) * x;
+      EXPECT_NEAR(norm, 1.0, 1e-5);
+    }
+  }
+  const v1::RecordEventsRequest events = factory->Events(rng);
+  ASSERT_EQ(events.events_size(), 200);
+  for (const v1::Event& event : events.events()) {
+    EXPECT_NE(std::find(users.begin(), users.end(), event.user_id()), users.end());
+    EXPECT_NE(std::find(items.begin(), items.end(), event.item_id()), items.end());
+    EXPECT_NE(event.type(), v1::EVENT_TYPE_UNSPECIFIED);
+    EXPECT_GT(event.timestamp_ms(), 0);
+  }
+  EXPECT_EQ(factory->RowsPerRequest(CallType::kUpsertItems), 50);
+  EXPECT_EQ(factory->RowsPerRequest(CallType::kRecordEvents), 200);
+  EXPECT_EQ(factory->RowsPerRequest(CallType::kGetFeed), 1);
+
+  for (auto bad :
+       {std::pair{&RequestShape::upsert_batch, 0},
+        std::pair{&RequestShape::upsert_batch, 1001},
+        std::pair{&RequestShape::event_batch, 0},
+        std::pair{&RequestShape::event_batch, 10001}, std::pair{&RequestShape::dim, 0}}) {
+    RequestShape wrong = shape;
+    wrong.*bad.first = bad.second;
+    EXPECT_FALSE(RequestFactory::Create(users, items, wrong, mix).ok()) << bad.second;
+  }
+  EXPECT_FALSE(RequestFactory::Create(users, {}, shape, Mix("RecordEvents:1")).ok());
 }
 
 TEST(LoadgenScheduleTest, RequestIIsDueAtIOverRate) {

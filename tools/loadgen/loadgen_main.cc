@@ -19,7 +19,9 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -49,7 +51,8 @@ ABSL_FLAG(absl::Duration, deadline, absl::Seconds(1),
           "Per-call deadline; a call past it is a DEADLINE_EXCEEDED error.");
 ABSL_FLAG(std::string, mix, "GetFeed:70,RankProducts:20,GetRelated:10",
           "Calls and their relative weights: GetFeed, RankProducts, "
-          "GetRelated, FindLookalikes.");
+          "GetRelated, FindLookalikes, and the batched writes UpsertItems "
+          "(new items) and RecordEvents (events on --items by --users).");
 ABSL_FLAG(std::string, users_file, "",
           "User ids, one per line; overrides --user_prefix/--user_count.");
 ABSL_FLAG(std::string, user_prefix, "u",
@@ -71,6 +74,12 @@ ABSL_FLAG(
     "Product ids per RankProducts call (0: the server finds products for the user).");
 ABSL_FLAG(int, lookalike_seeds, 10, "Seed users per FindLookalikes call.");
 ABSL_FLAG(std::string, region, "", "Context region of every request; empty: the user's.");
+ABSL_FLAG(int, upsert_batch, 1000, "New items per UpsertItems call (1..1000).");
+ABSL_FLAG(int, event_batch, 1000, "Events per RecordEvents call (1..10000).");
+ABSL_FLAG(std::string, new_item_prefix, "",
+          "Id prefix of the items UpsertItems creates; empty: \"lg<unix "
+          "seconds>-\", so that a second run adds items instead of replacing "
+          "the first run's.");
 ABSL_FLAG(absl::Duration, interval, absl::ZeroDuration(),
           "If set (e.g. 1s), also print and write a timeline of rows this wide: "
           "requests, OK, errors, rate, p50, p99, max of the requests due in each.");
@@ -139,7 +148,7 @@ absl::Status CheckIds(const std::shared_ptr<grpc::Channel>& channel,
   auto recommend = v1::RecommendService::NewStub(channel);
   std::mt19937_64 rng(absl::GetFlag(FLAGS_seed) + 17);
   const bool uses_items =
-      mix.Uses(CallType::kGetRelated) ||
+      mix.Uses(CallType::kGetRelated) || mix.Uses(CallType::kRecordEvents) ||
       (mix.Uses(CallType::kRankProducts) && factory.shape().rank_products > 0);
   for (int i = 0; uses_items && i < 3; ++i) {
     grpc::ClientContext context;
@@ -233,15 +242,6 @@ int main(int argc, char** argv) {
     items = NumberedIds(absl::GetFlag(FLAGS_item_prefix), absl::GetFlag(FLAGS_item_count),
                         absl::GetFlag(FLAGS_id_width));
   }
-  RequestShape shape;
-  shape.feed_count = absl::GetFlag(FLAGS_feed_count);
-  shape.rank_products = absl::GetFlag(FLAGS_rank_products);
-  shape.lookalike_seeds = absl::GetFlag(FLAGS_lookalike_seeds);
-  shape.region = absl::GetFlag(FLAGS_region);
-  absl::StatusOr<RequestFactory> factory =
-      RequestFactory::Create(std::move(users), std::move(items), shape, *mix);
-  if (!factory.ok()) return Fail(factory.status());
-
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int c = 0; c < channel_count; ++c) {
     grpc::ChannelArguments args;
@@ -254,6 +254,24 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> server =
       ServerStatus(channels[0]);
   if (!server.ok()) return Fail(server.status());
+
+  RequestShape shape;
+  shape.feed_count = absl::GetFlag(FLAGS_feed_count);
+  shape.rank_products = absl::GetFlag(FLAGS_rank_products);
+  shape.lookalike_seeds = absl::GetFlag(FLAGS_lookalike_seeds);
+  shape.region = absl::GetFlag(FLAGS_region);
+  shape.upsert_batch = absl::GetFlag(FLAGS_upsert_batch);
+  shape.event_batch = absl::GetFlag(FLAGS_event_batch);
+  shape.new_item_prefix = absl::GetFlag(FLAGS_new_item_prefix);
+  if (shape.new_item_prefix.empty()) {
+    shape.new_item_prefix = absl::StrCat("lg", absl::ToUnixSeconds(absl::Now()), "-");
+  }
+  for (const auto& [key, value] : *server) {
+    if (key == "dimension" && !absl::SimpleAtoi(value, &shape.dim)) shape.dim = 0;
+  }
+  absl::StatusOr<RequestFactory> factory =
+      RequestFactory::Create(std::move(users), std::move(items), shape, *mix);
+  if (!factory.ok()) return Fail(factory.status());
   if (!absl::GetFlag(FLAGS_skip_checks)) {
     if (absl::Status s = CheckIds(channels[0], *factory, *mix); !s.ok()) return Fail(s);
   }
@@ -269,6 +287,9 @@ int main(int argc, char** argv) {
   summary.warmup_ns = absl::ToInt64Nanoseconds(options.warmup);
   summary.duration_ns = absl::ToInt64Nanoseconds(options.duration);
   summary.interval_ns = absl::ToInt64Nanoseconds(interval);
+  for (CallType type : kAllCallTypes) {
+    summary.rows_per_request.push_back(factory->RowsPerRequest(type));
+  }
   const Report report = Summarize(result->records, summary);
 
   RunInfo info;

@@ -42,6 +42,8 @@ nlohmann::ordered_json CallJson(const CallStats& stats) {
           {"dropped", stats.dropped},
           {"errors_by_code", std::move(errors)},
           {"rate_per_s", Number(stats.rate)},
+          {"rows_per_request", stats.rows_per_request},
+          {"rows_per_s", Number(stats.rows_rate)},
           {"latency_ms", LatencyJson(stats.latency)}};
 }
 
@@ -93,6 +95,12 @@ std::string FormatTable(const Report& report, const RunInfo& info) {
     absl::StrAppendFormat(&out, "%-15s %9d %9d %7d %9.1f %8.2f %8.2f %8.2f %8.2f %8.2f\n",
                           stats->name, stats->requests, stats->ok, stats->errors,
                           stats->rate, l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms);
+  }
+  for (const CallStats* stats : rows) {
+    if (stats->rows_per_request > 1) {
+      absl::StrAppendFormat(&out, "%s: %.1f rows/s (%d per request)\n", stats->name,
+                            stats->rows_rate, stats->rows_per_request);
+    }
   }
   for (const CallStats* stats : rows) {
     if (stats->errors > 0) {

@@ -21,8 +21,16 @@ const char* CallTypeName(CallType type) {
       return "GetRelated";
     case CallType::kFindLookalikes:
       return "FindLookalikes";
+    case CallType::kUpsertItems:
+      return "UpsertItems";
+    case CallType::kRecordEvents:
+      return "RecordEvents";
   }
   return "?";
+}
+
+bool IsIngest(CallType type) {
+  return type == CallType::kUpsertItems || type == CallType::kRecordEvents;
 }
 
 absl::StatusOr<RequestMix> RequestMix::Parse(absl::string_view spec) {
@@ -42,7 +50,8 @@ absl::StatusOr<RequestMix> RequestMix::Parse(absl::string_view spec) {
     if (found == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("mix: unknown call \"", name,
-                       "\"; known: GetFeed, RankProducts, GetRelated, FindLookalikes"));
+                       "\"; known: GetFeed, RankProducts, GetRelated, FindLookalikes, "
+                       "UpsertItems, RecordEvents"));
     }
     double weight = 0;
     if (!absl::SimpleAtod(absl::StripAsciiWhitespace(name_weight[1]), &weight) ||

@@ -13,14 +13,25 @@
 
 namespace zhongcao::loadgen {
 
-enum class CallType : uint8_t { kGetFeed, kRankProducts, kGetRelated, kFindLookalikes };
-inline constexpr int kCallTypeCount = 4;
+// Reads of RecommendService, then the batched writes of IngestService.
+enum class CallType : uint8_t {
+  kGetFeed,
+  kRankProducts,
+  kGetRelated,
+  kFindLookalikes,
+  kUpsertItems,
+  kRecordEvents,
+};
+inline constexpr int kCallTypeCount = 6;
 inline constexpr std::array<CallType, kCallTypeCount> kAllCallTypes = {
-    CallType::kGetFeed, CallType::kRankProducts, CallType::kGetRelated,
-    CallType::kFindLookalikes};
+    CallType::kGetFeed,        CallType::kRankProducts, CallType::kGetRelated,
+    CallType::kFindLookalikes, CallType::kUpsertItems,  CallType::kRecordEvents};
 
-// The RPC's name as in recommend.proto, e.g. "GetFeed".
+// The RPC's name as in recommend.proto or ingest.proto, e.g. "GetFeed".
 const char* CallTypeName(CallType type);
+
+// Whether the call is an IngestService write, which carries a batch of rows.
+bool IsIngest(CallType type);
 
 class RequestMix {
  public:

@@ -1,6 +1,8 @@
 #include "tools/loadgen/requests.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <fstream>
 #include <unordered_set>
 #include <utility>
@@ -74,6 +76,26 @@ absl::StatusOr<RequestFactory> RequestFactory::Create(std::vector<std::string> u
                        " distinct users wanted, only ", users.size(), " users"));
     }
   }
+  if (mix.Uses(CallType::kUpsertItems)) {
+    if (shape.upsert_batch < 1 || shape.upsert_batch > 1000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("upsert_batch: must be within 1..1000, got ", shape.upsert_batch));
+    }
+    if (shape.dim < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dim: UpsertItems needs the server's dimension, got ", shape.dim));
+    }
+  }
+  if (mix.Uses(CallType::kRecordEvents)) {
+    if (shape.event_batch < 1 || shape.event_batch > 10000) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("event_batch: must be within 1..10000, got ", shape.event_batch));
+    }
+    if (items.empty()) {
+      return absl::InvalidArgumentError(
+          "items: no item ids, and the mix has RecordEvents");
+    }
+  }
   RequestFactory factory;
   factory.users_ = std::move(users);
   factory.items_ = std::move(items);
@@ -142,6 +164,75 @@ v1::FindLookalikesRequest RequestFactory::Lookalikes(std::mt19937_64& rng) const
   request.set_count(shape_.feed_count);
   if (!shape_.region.empty()) request.set_region(shape_.region);
   return request;
+}
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+v1::UpsertItemsRequest RequestFactory::Upsert(std::mt19937_64& rng) const {
+  v1::UpsertItemsRequest request;
+  std::normal_distribution<float> normal;
+  const int64_t now = NowMs();
+  for (int i = 0; i < shape_.upsert_batch; ++i) {
+    v1::Item& item = *request.add_items();
+    // 64 random bits: new ids, not replacements, even across callers.
+    item.set_id(absl::StrFormat("%s%016x", shape_.new_item_prefix, rng()));
+    item.set_kind(v1::ITEM_KIND_NOTE);
+    item.set_title("zhongcao_loadgen note");
+    item.set_category("loadgen");
+    item.set_created_at_ms(now);
+    std::vector<float> v(static_cast<size_t>(shape_.dim));
+    double norm = 0;
+    for (float& x : v) {
+      x = normal(rng);
+      norm += static_cast<double>(x) * x;
+    }
+    const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 1.0f;
+    for (float x : v) item.add_embedding(x * scale);
+  }
+  return request;
+}
+
+v1::RecordEventsRequest RequestFactory::Events(std::mt19937_64& rng) const {
+  v1::RecordEventsRequest request;
+  std::uniform_int_distribution<size_t> pick_item(0, items_.size() - 1);
+  std::uniform_int_distribution<int> percent(0, 99);
+  const int64_t now = NowMs();
+  for (int i = 0; i < shape_.event_batch; ++i) {
+    v1::Event& event = *request.add_events();
+    event.set_user_id(User(rng));
+    event.set_item_id(items_[pick_item(rng)]);
+    const int p = percent(rng);
+    v1::EventType type = v1::EVENT_TYPE_IMPRESSION;
+    if (p >= 60) type = v1::EVENT_TYPE_CLICK;
+    if (p >= 80) type = v1::EVENT_TYPE_DWELL;
+    if (p >= 90) type = v1::EVENT_TYPE_LIKE;
+    if (p >= 95) type = v1::EVENT_TYPE_SAVE;
+    if (p >= 97) type = v1::EVENT_TYPE_ADD_TO_CART;
+    if (p >= 99) type = v1::EVENT_TYPE_PURCHASE;
+    event.set_type(type);
+    if (type == v1::EVENT_TYPE_DWELL) event.set_dwell_ms(1000 + 100 * p);
+    event.set_timestamp_ms(now);
+  }
+  return request;
+}
+
+int RequestFactory::RowsPerRequest(CallType type) const {
+  switch (type) {
+    case CallType::kUpsertItems:
+      return shape_.upsert_batch;
+    case CallType::kRecordEvents:
+      return shape_.event_batch;
+    default:
+      return 1;
+  }
 }
 
 }  // namespace zhongcao::loadgen

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "tools/loadgen/request_mix.h"
+#include "zhongcao/v1/ingest.pb.h"
 #include "zhongcao/v1/recommend.pb.h"
 
 namespace zhongcao::loadgen {
@@ -27,6 +28,14 @@ struct RequestShape {
   int rank_products = 20;    // product ids per RankProducts; 0: let the server find them
   int lookalike_seeds = 10;  // seed users per FindLookalikes
   std::string region;        // Context.region; empty: the user's own
+  // Ingest. UpsertItems sends `upsert_batch` new items (1..1000) of `dim`
+  // (the server's dimension), ids `new_item_prefix` + 16 random hex digits;
+  // RecordEvents sends `event_batch` events (1..10000) of the users on the
+  // items (which must exist).
+  int upsert_batch = 1000;
+  int event_batch = 1000;
+  int dim = 0;
+  std::string new_item_prefix = "lg-";
 };
 
 // Builds random requests. Const and stateless apart from the ids, so any
@@ -43,6 +52,13 @@ class RequestFactory {
   v1::RankProductsRequest Rank(std::mt19937_64& rng) const;
   v1::GetRelatedRequest Related(std::mt19937_64& rng) const;
   v1::FindLookalikesRequest Lookalikes(std::mt19937_64& rng) const;
+  // New NOTE items with random unit embeddings, created now.
+  v1::UpsertItemsRequest Upsert(std::mt19937_64& rng) const;
+  // Events of random users on random items, mostly impressions and clicks
+  // (a feed's funnel), stamped now.
+  v1::RecordEventsRequest Events(std::mt19937_64& rng) const;
+  // Rows one OK request of `type` carries: its batch for the writes, 1 else.
+  int RowsPerRequest(CallType type) const;
 
   const std::vector<std::string>& users() const { return users_; }
   const std::vector<std::string>& items() const { return items_; }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -15,6 +16,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/completion_queue.h"
 #include "tools/loadgen/schedule.h"
+#include "zhongcao/v1/ingest.grpc.pb.h"
 #include "zhongcao/v1/recommend.grpc.pb.h"
 
 namespace zhongcao::loadgen {
@@ -39,10 +41,9 @@ struct TypedCall : Call {
   std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> reader;
 };
 
-template <typename Request, typename Response>
-using PrepareFn = std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> (
-    v1::RecommendService::Stub::*)(grpc::ClientContext*, const Request&,
-                                   grpc::CompletionQueue*);
+template <typename Stub, typename Request, typename Response>
+using PrepareFn = std::unique_ptr<grpc::ClientAsyncResponseReader<Response>> (Stub::*)(
+    grpc::ClientContext*, const Request&, grpc::CompletionQueue*);
 
 class Engine {
  public:
@@ -55,6 +56,7 @@ class Engine {
         total_ns_(absl::ToInt64Nanoseconds(options.warmup + options.duration)) {
     for (const auto& channel : channels) {
       stubs_.push_back(v1::RecommendService::NewStub(channel));
+      ingest_stubs_.push_back(v1::IngestService::NewStub(channel));
     }
     for (int q = 0; q < options.client_threads; ++q) {
       queues_.push_back(std::make_unique<grpc::CompletionQueue>());
@@ -147,19 +149,39 @@ class Engine {
         Start(&v1::RecommendService::Stub::PrepareAsyncFindLookalikes,
               factory_.Lookalikes(rng), type, due_ns, queue);
         return;
+      case CallType::kUpsertItems:
+        Start(&v1::IngestService::Stub::PrepareAsyncUpsertItems, factory_.Upsert(rng),
+              type, due_ns, queue);
+        return;
+      case CallType::kRecordEvents:
+        Start(&v1::IngestService::Stub::PrepareAsyncRecordEvents, factory_.Events(rng),
+              type, due_ns, queue);
+        return;
     }
   }
 
-  template <typename Request, typename Response>
-  void Start(PrepareFn<Request, Response> prepare, const Request& request, CallType type,
-             int64_t due_ns, size_t queue) {
+  template <typename Stub>
+  Stub& NextStub(const std::vector<std::unique_ptr<Stub>>& stubs) {
+    return *stubs[next_stub_.fetch_add(1, std::memory_order_relaxed) % stubs.size()];
+  }
+
+  // Requests are built after their due time is taken, so the client's cost
+  // of making a batch of 1000 items shows in the send lag and latency
+  // rather than hiding.
+  template <typename Stub, typename Request, typename Response>
+  void Start(PrepareFn<Stub, Request, Response> prepare, const Request& request,
+             CallType type, int64_t due_ns, size_t queue) {
     auto* call = new TypedCall<Response>;  // owned by the queue until Poll
     call->type = type;
     call->context.set_deadline(std::chrono::system_clock::now() +
                                absl::ToChronoNanoseconds(options_.deadline));
-    v1::RecommendService::Stub& stub =
-        *stubs_[next_stub_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
-    call->reader = (stub.*prepare)(&call->context, request, queues_[queue].get());
+    Stub* stub;
+    if constexpr (std::is_same_v<Stub, v1::IngestService::Stub>) {
+      stub = &NextStub(ingest_stubs_);
+    } else {
+      stub = &NextStub(stubs_);
+    }
+    call->reader = (stub->*prepare)(&call->context, request, queues_[queue].get());
     const int64_t sent_ns = NowNs();
     call->start_ns = due_ns;
     call->send_lag_ns = sent_ns - due_ns;
@@ -196,6 +218,7 @@ class Engine {
   const int concurrency_;
   const int64_t total_ns_;
   std::vector<std::unique_ptr<v1::RecommendService::Stub>> stubs_;
+  std::vector<std::unique_ptr<v1::IngestService::Stub>> ingest_stubs_;
   std::vector<std::unique_ptr<grpc::CompletionQueue>> queues_;
   std::vector<std::mt19937_64> poller_rngs_;
   std::vector<std::vector<CallRecord>> poller_records_;  // each written by its poller

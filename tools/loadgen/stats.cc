@@ -87,14 +87,24 @@ Report Summarize(const std::vector<CallRecord>& records, const SummaryOptions& o
     overall.Add(record);
     if (record.code != kDroppedCode) send_lags.push_back(record.send_lag_ns);
   }
+  double rows_rate = 0;
   for (CallType type : kAllCallTypes) {
-    Accumulator& accumulator = by_type[static_cast<int>(type)];
+    const size_t index = static_cast<size_t>(type);
+    Accumulator& accumulator = by_type[index];
     if (accumulator.stats.requests == 0) continue;
     accumulator.stats.name = CallTypeName(type);
-    report.calls.push_back(accumulator.Finish(report.measured_seconds));
+    CallStats stats = accumulator.Finish(report.measured_seconds);
+    if (index < options.rows_per_request.size()) {
+      stats.rows_per_request = options.rows_per_request[index];
+    }
+    stats.rows_rate = stats.rate * stats.rows_per_request;
+    rows_rate += stats.rows_rate;
+    report.calls.push_back(std::move(stats));
   }
   overall.stats.name = "all";
   report.overall = overall.Finish(report.measured_seconds);
+  report.overall.rows_per_request = 0;
+  report.overall.rows_rate = rows_rate;
   report.send_lag = SummarizeLatencies(std::move(send_lags));
 
   if (options.interval_ns > 0 && end_ns > 0) {

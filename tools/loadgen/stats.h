@@ -57,6 +57,10 @@ struct CallStats {
   int64_t dropped = 0;
   std::map<std::string, int64_t> errors_by_code;  // CodeName -> count
   double rate = 0;  // OK responses per second of the measured window
+  // Rows (items, events) one OK request carries: the batch of a write, 1 for
+  // a read; 0 for "all", whose calls may differ.
+  int rows_per_request = 1;
+  double rows_rate = 0;  // rate x rows_per_request; for "all" the sum over calls
   // Of OK responses only: an error's latency says little (a deadline error
   // takes the deadline, a refused call almost nothing) and is counted above.
   LatencySummary latency;
@@ -78,6 +82,9 @@ struct SummaryOptions {
   int64_t warmup_ns = 0;    // requests starting before this are not counted
   int64_t duration_ns = 0;  // the measured window after the warmup
   int64_t interval_ns = 0;  // timeline row width; 0 for no timeline
+  // Rows per request by call type (index = the CallType's value); a type
+  // not covered carries 1.
+  std::vector<int> rows_per_request;
 };
 
 struct Report {
