@@ -11,8 +11,11 @@
 // efConstruction as the service), zhongcao (index::VectorIndex::Search, the
 // query's own item left out by SearchFilter::exclude_ids as GetRelated
 // does), zhongcao-nofilter (the same index asked for k + 1 without a
-// filter), hnswlib (M 16, efConstruction 200, built -O3 -march=native) and
-// flat (exact, one thread). Every search is one query on one thread.
+// filter), hnswlib (M 16, efConstruction 200, built -O3 -march=native),
+// flat (exact, one thread) and, with --related_target, getrelated (a
+// running server's GetRelated over gRPC, one call at a time; give it the
+// server's own snapshot so the ids match). Every search is one query on one
+// thread.
 //
 // Queries are, by default, item vectors sampled from the set, and the item
 // itself is not a valid answer ("more like this"); --held_out_queries uses
@@ -73,7 +76,13 @@ ABSL_FLAG(bool, held_out_queries, false,
 ABSL_FLAG(std::string, ef, "10,16,24,32,48,64,96,128,192,256,384,512",
           "efSearch values to sweep");
 ABSL_FLAG(std::string, engines, "faiss,zhongcao,zhongcao-nofilter,hnswlib,flat",
-          "Engines to run");
+          "Engines to run; getrelated is added when --related_target is set");
+ABSL_FLAG(std::string, related_target, "",
+          "host:port of a server whose GetRelated is measured as the engine "
+          "'getrelated' (with --snapshot of its data directory's index)");
+ABSL_FLAG(std::string, query_ids_out, "",
+          "Write the query items' ids here, one a line (e.g. for "
+          "zhongcao_loadgen --items_file)");
 ABSL_FLAG(std::string, factory, "HNSW32,Flat", "FAISS factory of faiss and zhongcao");
 ABSL_FLAG(int, ef_construction, 80, "efConstruction of faiss and zhongcao");
 ABSL_FLAG(int, hnswlib_m, 16, "hnswlib M");
@@ -161,6 +170,52 @@ Neighbours Truth(const Dataset& data, const Queries& queries,
   Neighbours truth = ExactKnn(data.vectors.data(), data.n, data.dim,
                               queries.vectors.data(), nq, kTruthK, queries.self, threads);
   std::fprintf(stderr, "ground truth: %.1f s\n", Now() - start);
+  if (!cached.empty()) {
+    const std::filesystem::path tmp = cached.string() + ".tmp";
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(truth.ids.data()),
+              static_cast<std::streamsize>(truth.ids.size() * sizeof(int64_t)));
+    out.close();
+    if (out) std::filesystem::rename(tmp, cached);
+  }
+  return truth;
+}
+
+// Exact top-kTruthK among the rows an available_only filter passes, the
+// query's own row left out: what GetRelated, which filters so, may answer.
+Neighbours AvailableTruth(const Dataset& data, const Queries& queries,
+                          const std::filesystem::path& cache_dir, int threads) {
+  const std::filesystem::path cached =
+      cache_dir.empty() ? std::filesystem::path()
+                        : cache_dir / absl::StrCat("gt-", data.key, "-", queries.key,
+                                                   "-available-k", kTruthK, ".bin");
+  const int64_t nq = queries.size();
+  Neighbours truth;
+  truth.k = kTruthK;
+  truth.ids.resize(static_cast<size_t>(nq) * kTruthK);
+  if (!cached.empty()) {
+    std::ifstream in(cached, std::ios::binary);
+    if (in.read(reinterpret_cast<char*>(truth.ids.data()),
+                static_cast<std::streamsize>(truth.ids.size() * sizeof(int64_t))) &&
+        in.peek() == std::char_traits<char>::eof()) {
+      return truth;
+    }
+  }
+  std::vector<int64_t> subset;
+  for (int64_t i = 0; i < data.n; ++i) {
+    if (data.available[i] != 0) subset.push_back(i);
+  }
+  const Neighbours wide =
+      ExactKnnSubset(data.vectors.data(), data.dim, subset, queries.vectors.data(), nq,
+                     kTruthK + 1, threads);
+  for (int64_t q = 0; q < nq; ++q) {
+    int64_t* out = truth.ids.data() + q * kTruthK;
+    int taken = 0;
+    for (int j = 0; j < kTruthK + 1 && taken < kTruthK; ++j) {
+      if (wide.row(q)[j] != queries.self[q]) out[taken++] = wide.row(q)[j];
+    }
+    for (; taken < kTruthK; ++taken) out[taken] = -1;
+  }
   if (!cached.empty()) {
     const std::filesystem::path tmp = cached.string() + ".tmp";
     std::ofstream out(tmp, std::ios::binary);
@@ -278,6 +333,9 @@ std::unique_ptr<Engine> MakeEngine(const std::string& name) {
                              absl::GetFlag(FLAGS_hnswlib_ef_construction));
   }
   if (name == "flat") return MakeFlatEngine();
+  if (name == "getrelated" && !absl::GetFlag(FLAGS_related_target).empty()) {
+    return MakeGrpcRelatedEngine(absl::GetFlag(FLAGS_related_target));
+  }
   return nullptr;
 }
 
@@ -378,14 +436,44 @@ int Run() {
                                    : SampleItemQueries(data, absl::GetFlag(FLAGS_queries),
                                                        absl::GetFlag(FLAGS_query_seed));
   const Neighbours truth = Truth(data, queries, cache_dir, threads);
+  if (const std::string path = absl::GetFlag(FLAGS_query_ids_out); !path.empty()) {
+    std::ofstream out(path, std::ios::trunc);
+    for (int64_t self : queries.self) {
+      if (self >= 0) out << data.ids[self] << "\n";
+    }
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "cannot write %s\n", path.c_str());
+      return 1;
+    }
+  }
+
+  std::vector<std::string> engine_names =
+      absl::StrSplit(absl::GetFlag(FLAGS_engines), ',', absl::SkipWhitespace());
+  const bool related = !absl::GetFlag(FLAGS_related_target).empty();
+  if (related && std::find(engine_names.begin(), engine_names.end(), "getrelated") ==
+                     engine_names.end()) {
+    engine_names.push_back("getrelated");
+  }
+  if (related && held_out) {
+    std::fprintf(stderr, "getrelated takes item queries, not --held_out_queries\n");
+    return 1;
+  }
+  // GetRelated filters with available_only; its answers are scored against
+  // exact search over what that filter passes.
+  const bool filtered_truth = related && !data.available.empty();
+  const Neighbours related_truth =
+      filtered_truth ? AvailableTruth(data, queries, cache_dir, threads) : Neighbours();
+  int64_t unavailable = 0;
+  for (uint8_t a : data.available) unavailable += a == 0 ? 1 : 0;
 
   std::vector<std::unique_ptr<Engine>> engines;
   nlohmann::json builds = nlohmann::json::object();
-  for (absl::string_view name :
-       absl::StrSplit(absl::GetFlag(FLAGS_engines), ',', absl::SkipWhitespace())) {
-    std::unique_ptr<Engine> engine = MakeEngine(std::string(name));
+  for (const std::string& name : engine_names) {
+    std::unique_ptr<Engine> engine = MakeEngine(name);
     if (engine == nullptr) {
-      std::fprintf(stderr, "unknown engine %s\n", std::string(name).c_str());
+      std::fprintf(stderr, "unknown engine %s%s\n", name.c_str(),
+                   name == "getrelated" ? " (it needs --related_target)" : "");
       return 1;
     }
     const double start = Now();
@@ -410,16 +498,21 @@ int Run() {
   // ef-major, engines interleaved, so that a change in the machine's load
   // during the run falls on every engine alike.
   for (auto& engine : engines) {
-    if (engine->name() != "flat") continue;
-    // Exact search takes milliseconds a query: a subset of the queries, once.
+    if (engine->sweeps_ef()) continue;
     Row row{engine->name(), 0, {}};
-    const int64_t count = std::min<int64_t>(nq, absl::GetFlag(FLAGS_flat_queries));
-    for (int k : kKs) row.by_k[k] = Measure(*engine, queries, count, truth, k, 0);
+    if (engine->name() == "flat") {
+      // Exact search takes milliseconds a query: a subset of the queries, once.
+      const int64_t count = std::min<int64_t>(nq, absl::GetFlag(FLAGS_flat_queries));
+      for (int k : kKs) row.by_k[k] = Measure(*engine, queries, count, truth, k, 0);
+    } else {
+      const Neighbours& against = filtered_truth ? related_truth : truth;
+      for (int k : kKs) row.by_k[k] = Measure(*engine, queries, nq, against, k, min_time);
+    }
     rows.push_back(std::move(row));
   }
   for (int ef : efs) {
     for (auto& engine : engines) {
-      if (engine->name() == "flat") continue;
+      if (!engine->sweeps_ef()) continue;
       if (absl::Status s = engine->SetEf(ef); !s.ok()) {
         std::fprintf(stderr, "%s: %s\n", engine->name().c_str(), s.ToString().c_str());
         return 1;
@@ -444,6 +537,15 @@ int Run() {
               absl::GetFlag(FLAGS_hnswlib_m),
               absl::GetFlag(FLAGS_hnswlib_ef_construction));
   PrintTable(rows);
+  if (related) {
+    std::printf(
+        "\ngetrelated: GetRelated over gRPC to %s, one call at a time (its efSearch is "
+        "the "
+        "server's); scored against exact search over the %lld of %lld items that "
+        "available_only passes\n",
+        absl::GetFlag(FLAGS_related_target).c_str(),
+        static_cast<long long>(data.n - unavailable), static_cast<long long>(data.n));
+  }
 
   // "QPS at equal recall": with item queries recall@10 is high from the
   // smallest ef on, so recall@100 (k=100) is where the engines differ.
@@ -514,6 +616,11 @@ int Run() {
         {"min_time_s", min_time},
         {"flat_queries", absl::GetFlag(FLAGS_flat_queries)}};
     j["builds"] = builds;
+    if (related) {
+      j["getrelated"] = {{"target", absl::GetFlag(FLAGS_related_target)},
+                         {"truth", filtered_truth ? "available_only" : "all"},
+                         {"unavailable_items", unavailable}};
+    }
     nlohmann::json results = nlohmann::json::array();
     for (const Row& r : rows) {
       nlohmann::json row = {

@@ -6,9 +6,11 @@
 #include <optional>
 #include <sstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "index/attribute_bitmaps.h"
 #include "index/vector_index.h"
 #include "tools/vectors/vector_file.h"
 
@@ -67,24 +69,48 @@ absl::StatusOr<Dataset> SnapshotDataset(const std::filesystem::path& dir) {
   if (!bytes.ok()) return bytes.status();
   absl::StatusOr<std::string> manifest = ReadFile(dir / "MANIFEST");
   if (!manifest.ok()) return manifest.status();
+  // Which rows an available_only filter passes (stock, taken down): what
+  // GetRelated may answer, so its recall is measured against those only.
+  absl::StatusOr<std::string> attribute_bytes = ReadFile(dir / "attributes.bin");
+  if (!attribute_bytes.ok()) return attribute_bytes.status();
+  index::AttributeBitmaps attributes;
+  if (!index::AttributeBitmaps::Deserialize(*attribute_bytes, &attributes)) {
+    return absl::DataLossError(
+        absl::StrCat(dir.string(), "/attributes.bin does not parse"));
+  }
   Dataset data;
   data.dim = info->dim;
   data.vectors.reserve(static_cast<size_t>(info->live) * info->dim);
   absl::flat_hash_set<std::string> seen;
   size_t at = 0;
-  while (at + 4 <= bytes->size()) {
+  std::vector<std::string> internal_ids;
+  // A replaced item has a dead internal id and a live one; its attributes
+  // are the live one's.
+  absl::flat_hash_map<std::string, bool> available_of;
+  for (uint32_t internal = 0; at + 4 <= bytes->size(); ++internal) {
     uint32_t size;
     std::memcpy(&size, bytes->data() + at, sizeof(size));
     at += sizeof(size);
     if (bytes->size() - at < size) break;
-    std::string id = bytes->substr(at, size);
+    internal_ids.push_back(bytes->substr(at, size));
     at += size;
+    if (attributes.IsLive(internal)) {
+      available_of[internal_ids.back()] = attributes.Get(internal).available;
+    }
+  }
+  bool all_available = true;
+  for (std::string& id : internal_ids) {
     if (!seen.insert(id).second) continue;
     std::optional<std::vector<float>> v = (*index)->Vector(id);
     if (!v.has_value()) continue;
     data.vectors.insert(data.vectors.end(), v->begin(), v->end());
+    auto it = available_of.find(id);
+    const bool available = it == available_of.end() || it->second;
+    data.available.push_back(available ? 1 : 0);
+    all_available = all_available && available;
     data.ids.push_back(std::move(id));
   }
+  if (all_available) data.available.clear();
   if (at != bytes->size()) {
     return absl::DataLossError(absl::StrCat(dir.string(), "/ids.bin does not parse"));
   }

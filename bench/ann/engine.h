@@ -18,8 +18,11 @@ struct Dataset {
   int64_t n = 0;
   std::vector<float> vectors;    // n x dim, row-major
   std::vector<std::string> ids;  // n
-  std::string key;               // names cached files built from these vectors
-  std::string description;       // for the report
+  // Per row, whether a filter with available_only (as GetRelated and every
+  // feed source set) lets it through; empty when all are.
+  std::vector<uint8_t> available;
+  std::string key;          // names cached files built from these vectors
+  std::string description;  // for the report
 
   const float* row(int64_t i) const { return vectors.data() + i * dim; }
 };
@@ -33,6 +36,9 @@ class Engine {
   virtual absl::Status Prepare(const Dataset& data,
                                const std::filesystem::path& cache_dir, int threads) = 0;
   virtual bool built_now() const = 0;  // false when it came from the cache
+  // False for engines without an efSearch to sweep (exact search, a
+  // server): they are measured once.
+  virtual bool sweeps_ef() const { return true; }
   virtual double build_seconds() const = 0;
   // Sets efSearch for the searches that follow; not timed.
   virtual absl::Status SetEf(int ef) = 0;
@@ -56,5 +62,9 @@ std::unique_ptr<Engine> MakeZhongcaoEngine(const std::string& factory,
 // hnswlib's HierarchicalNSW with inner product (hnswlib_engine.cc, the only
 // code built with -O3 -march=native).
 std::unique_ptr<Engine> MakeHnswlibEngine(int m, int ef_construction);
+// GetRelated of the server at `target` (host:port), which must serve the
+// data set's items under the same ids (a snapshot of its own data
+// directory). Answers item queries only.
+std::unique_ptr<Engine> MakeGrpcRelatedEngine(const std::string& target);
 
 }  // namespace zhongcao::bench

@@ -122,6 +122,7 @@ class FaissEngine : public FaissEngineBase {
 class FlatEngine : public FaissEngineBase {
  public:
   std::string name() const override { return "flat"; }
+  bool sweeps_ef() const override { return false; }
   absl::Status Prepare(const Dataset& data, const std::filesystem::path&, int) override {
     const auto start = std::chrono::steady_clock::now();
     auto flat = std::make_unique<faiss::IndexFlatIP>(data.dim);
