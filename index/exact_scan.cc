@@ -18,6 +18,16 @@ std::vector<std::pair<uint32_t, float>> ExactTopK(std::span<const float> query,
                                                   const float* vectors, int dim,
                                                   const Roaring& allowed, uint32_t begin,
                                                   uint32_t end, int k) {
+  if (begin >= end) return {};
+  return ExactTopKInRange(query, vectors + static_cast<size_t>(begin) * dim, dim, allowed,
+                          begin, end, k);
+}
+
+std::vector<std::pair<uint32_t, float>> ExactTopKInRange(std::span<const float> query,
+                                                         const float* rows, int dim,
+                                                         const Roaring& allowed,
+                                                         uint32_t begin, uint32_t end,
+                                                         int k) {
   std::vector<std::pair<uint32_t, float>> heap;
   if (k <= 0 || begin >= end) return heap;
   heap.reserve(k + 1);
@@ -27,7 +37,7 @@ std::vector<std::pair<uint32_t, float>> ExactTopK(std::span<const float> query,
   for (; it != allowed.end() && *it < end; ++it) {
     const uint32_t id = *it;
     const float score =
-        InnerProduct(query.data(), vectors + static_cast<size_t>(id) * dim, dim);
+        InnerProduct(query.data(), rows + static_cast<size_t>(id - begin) * dim, dim);
     std::pair<uint32_t, float> hit{id, score};
     if (static_cast<int>(heap.size()) < k) {
       heap.push_back(hit);

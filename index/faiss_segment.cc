@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "faiss/IndexFlat.h"
 #include "faiss/IndexHNSW.h"
 #include "faiss/IndexIVF.h"
 #include "faiss/impl/IDSelector.h"
@@ -40,6 +41,24 @@ class RoaringSelector : public faiss::IDSelector {
   const Roaring& allowed_;
 };
 
+// The index's vectors as contiguous float rows in label order, if it keeps
+// them that way.
+const float* FlatRows(const faiss::Index& index) {
+  const faiss::Index* storage = &index;
+  if (const auto* hnsw = dynamic_cast<const faiss::IndexHNSW*>(&index)) {
+    // Rebuilt-from-neighbours storage is not the row it looks like.
+    if (hnsw->reconstruct_from_neighbors != nullptr) return nullptr;
+    storage = hnsw->storage;
+  }
+  const auto* flat = dynamic_cast<const faiss::IndexFlat*>(storage);
+  if (flat == nullptr || flat->code_size != flat->d * sizeof(float) ||
+      flat->ntotal != index.ntotal ||
+      flat->codes.size() != static_cast<size_t>(flat->ntotal) * flat->code_size) {
+    return nullptr;
+  }
+  return flat->get_xb();
+}
+
 absl::StatusOr<std::unique_ptr<faiss::Index>> MakeIndex(const std::string& factory,
                                                         int dim) {
   if (dim <= 0) return absl::InvalidArgumentError("dimension must be positive");
@@ -69,6 +88,7 @@ FaissSegment::FaissSegment(std::unique_ptr<faiss::Index> index, std::string fact
       graph_search_(std::move(graph_search)),
       factory_(std::move(factory)),
       params_(params) {
+  rows_ = FlatRows(*index_);
   // FAISS 1.7.3 bounds a search by both the index-wide efSearch and the one
   // in SearchParametersHNSW (default 16), so both are set: this one here,
   // before any search and never again, the other in Search().

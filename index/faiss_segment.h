@@ -55,6 +55,11 @@ class FaissSegment {
   const std::string& factory() const { return factory_; }
   // True when searches run our own HNSW loop rather than FAISS's.
   bool owns_graph_search() const { return graph_search_ != nullptr; }
+  // Row i as dim floats at rows()[i * dim] when the index keeps its vectors
+  // as plain floats (flat storage under HNSW, or Flat), so that the caller
+  // need not keep a second copy; nullptr for IVF lists or quantised codes.
+  // Valid as long as the segment.
+  const float* rows() const { return rows_; }
 
  private:
   FaissSegment(std::unique_ptr<faiss::Index> index, std::string factory,
@@ -66,6 +71,7 @@ class FaissSegment {
 
   std::unique_ptr<faiss::Index> index_;
   std::unique_ptr<HnswFlatSearch> graph_search_;  // borrows index_
+  const float* rows_ = nullptr;                   // into index_, if it has them
   std::string factory_;
   FaissSearchParams params_;
 };

@@ -87,21 +87,47 @@ struct VectorIndex::State {
   IndexOptions options;
   mutable absl::Mutex mu;
   // Ids [0, main_size) live in `main`; ids from main_size on form the
-  // growing segment. Both read their vectors from `vectors`.
+  // growing segment, searched exactly from `growing`.
   std::unique_ptr<FaissSegment> main ABSL_GUARDED_BY(mu);
   uint32_t main_size ABSL_GUARDED_BY(mu) = 0;
-  std::vector<float> vectors ABSL_GUARDED_BY(mu);
+  // Main-segment rows: the segment's own float rows where it has them, so
+  // that each vector is held once (256 MB at 1M x 64); else `main_copy`.
+  const float* main_rows ABSL_GUARDED_BY(mu) = nullptr;
+  std::vector<float> main_copy ABSL_GUARDED_BY(mu);
+  std::vector<float> growing ABSL_GUARDED_BY(mu);    // row of id main_size + i at i * dim
   std::vector<std::string> ids ABSL_GUARDED_BY(mu);  // internal -> external
   absl::flat_hash_map<std::string, uint32_t> live_ids ABSL_GUARDED_BY(mu);
   AttributeBitmaps attributes ABSL_GUARDED_BY(mu);
   uint64_t watermark ABSL_GUARDED_BY(mu) = 0;
   std::string version ABSL_GUARDED_BY(mu);
 
+  const float* Row(uint32_t id) const ABSL_SHARED_LOCKS_REQUIRED(mu) {
+    const size_t dim = options.dim;
+    return id < main_size ? main_rows + id * dim
+                          : growing.data() + (id - main_size) * dim;
+  }
+
+  // Makes `segment` over ids [0, size) the main segment and `rows` (those
+  // ids' vectors) its rows, unless the segment holds them itself. The
+  // growing segment must be empty or already renumbered past `size`.
+  void SetMain(std::unique_ptr<FaissSegment> segment, uint32_t size,
+               std::vector<float> rows) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    main = std::move(segment);
+    main_size = size;
+    if (main != nullptr && main->rows() != nullptr) {
+      main_copy = {};
+      main_rows = main->rows();
+    } else {
+      main_copy = std::move(rows);
+      main_rows = main_copy.data();
+    }
+  }
+
   uint32_t Append(const std::string& id, const std::vector<float>& vector,
                   const ItemAttributes& attrs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     const uint32_t internal = ids.size();
     ids.push_back(id);
-    vectors.insert(vectors.end(), vector.begin(), vector.end());
+    growing.insert(growing.end(), vector.begin(), vector.end());
     attributes.Set(internal, attrs);
     live_ids[id] = internal;
     return internal;
@@ -154,8 +180,7 @@ absl::Status VectorIndex::Apply(std::span<const IndexChange> changes,
       continue;
     }
     if (it != st.live_ids.end()) {
-      const float* old = st.vectors.data() + static_cast<size_t>(it->second) * dim;
-      if (std::equal(change.vector.begin(), change.vector.end(), old)) {
+      if (std::equal(change.vector.begin(), change.vector.end(), st.Row(it->second))) {
         // Same vector: only attributes changed (stock, regions), so the id
         // keeps its place in the main segment.
         st.attributes.Set(it->second, change.attributes);
@@ -200,11 +225,11 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
       }
     }
     if (hits.empty() && allowed_in_main > 0) {
-      hits = ExactTopK(query, st.vectors.data(), dim, allowed, 0, st.main_size, k);
+      hits = ExactTopKInRange(query, st.main_rows, dim, allowed, 0, st.main_size, k);
     }
   }
   std::vector<std::pair<uint32_t, float>> growing =
-      ExactTopK(query, st.vectors.data(), dim, allowed, st.main_size, total, k);
+      ExactTopKInRange(query, st.growing.data(), dim, allowed, st.main_size, total, k);
   hits.insert(hits.end(), growing.begin(), growing.end());
   std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
     if (a.second != b.second) return a.second > b.second;
@@ -223,9 +248,8 @@ std::optional<std::vector<float>> VectorIndex::Vector(absl::string_view id) cons
   absl::ReaderMutexLock lock(&state_->mu);
   auto it = state_->live_ids.find(id);
   if (it == state_->live_ids.end()) return std::nullopt;
-  const int dim = state_->options.dim;
-  const float* v = state_->vectors.data() + static_cast<size_t>(it->second) * dim;
-  return std::vector<float>(v, v + dim);
+  const float* v = state_->Row(it->second);
+  return std::vector<float>(v, v + state_->options.dim);
 }
 
 namespace {
@@ -239,7 +263,8 @@ struct LiveCopy {
   absl::flat_hash_map<std::string, uint32_t> live_ids;
 };
 
-LiveCopy CopyLive(const std::vector<std::string>& ids, const std::vector<float>& vectors,
+template <class RowOf>
+LiveCopy CopyLive(const std::vector<std::string>& ids, const RowOf& row_of,
                   const AttributeBitmaps& attributes, size_t live, int dim) {
   LiveCopy copy;
   copy.ids.reserve(live);
@@ -248,7 +273,7 @@ LiveCopy CopyLive(const std::vector<std::string>& ids, const std::vector<float>&
   for (uint32_t old_id : attributes.live()) {
     const uint32_t new_id = copy.ids.size();
     copy.ids.push_back(ids[old_id]);
-    const float* v = vectors.data() + static_cast<size_t>(old_id) * dim;
+    const float* v = row_of(old_id);
     copy.vectors.insert(copy.vectors.end(), v, v + dim);
     copy.attributes.Set(new_id, attributes.Get(old_id));
     copy.live_ids[copy.ids.back()] = new_id;
@@ -270,15 +295,15 @@ absl::StatusOr<std::unique_ptr<FaissSegment>> BuildSegment(
 absl::Status VectorIndex::BuildMain(const BuildProgress& progress) {
   absl::WriterMutexLock lock(&state_->mu);
   State& st = *state_;
-  LiveCopy copy =
-      CopyLive(st.ids, st.vectors, st.attributes, st.live_ids.size(), st.options.dim);
+  LiveCopy copy = CopyLive(
+      st.ids, [&st](uint32_t id) { return st.Row(id); }, st.attributes,
+      st.live_ids.size(), st.options.dim);
   absl::StatusOr<std::unique_ptr<FaissSegment>> main =
       BuildSegment(st.options, copy, st.options.build_threads, progress);
   if (!main.ok()) return main.status();
-  st.main = *std::move(main);
-  st.main_size = copy.ids.size();
+  st.SetMain(*std::move(main), copy.ids.size(), std::move(copy.vectors));
+  st.growing = {};
   st.ids = std::move(copy.ids);
-  st.vectors = std::move(copy.vectors);
   st.attributes = std::move(copy.attributes);
   st.live_ids = std::move(copy.live_ids);
   return absl::OkStatus();
@@ -293,17 +318,16 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Compacted(int threads)
     const State& st = *state_;
     next->options = st.options;
     next->watermark = st.watermark;
-    copy =
-        CopyLive(st.ids, st.vectors, st.attributes, st.live_ids.size(), st.options.dim);
+    copy = CopyLive(
+        st.ids, [&st](uint32_t id) { return st.Row(id); }, st.attributes,
+        st.live_ids.size(), st.options.dim);
   }
   absl::StatusOr<std::unique_ptr<FaissSegment>> main =
       BuildSegment(next->options, copy, threads, {});
   if (!main.ok()) return main.status();
   absl::WriterMutexLock lock(&next->mu);
-  next->main = *std::move(main);
-  next->main_size = copy.ids.size();
+  next->SetMain(*std::move(main), copy.ids.size(), std::move(copy.vectors));
   next->ids = std::move(copy.ids);
-  next->vectors = std::move(copy.vectors);
   next->attributes = std::move(copy.attributes);
   next->live_ids = std::move(copy.live_ids);
   return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(next)));
@@ -333,15 +357,23 @@ absl::Status VectorIndex::SaveSnapshot(const std::filesystem::path& dir,
       if (absl::Status s = SyncPath(tmp / kMainFile); !s.ok()) return s;
       names.push_back(kMainFile);
     }
-    const std::string_view vector_bytes(reinterpret_cast<const char*>(st.vectors.data()),
-                                        st.vectors.size() * sizeof(float));
+    // Every row, main then growing, as one file: the layout older code
+    // reads, though the rows are held in two places now.
+    const std::string_view vector_pieces[] = {
+        {reinterpret_cast<const char*>(st.main_rows),
+         static_cast<size_t>(st.main_size) * st.options.dim * sizeof(float)},
+        {reinterpret_cast<const char*>(st.growing.data()),
+         st.growing.size() * sizeof(float)}};
+    if (absl::Status s = WriteFileDurably(tmp / kVectorsFile, vector_pieces); !s.ok()) {
+      return s;
+    }
+    names.push_back(kVectorsFile);
     // Named, so that they outlive the loop: string_views into temporaries in
     // the range initialiser would dangle (their lifetime ends before the body).
     const std::string id_bytes = SerializeIds(st.ids);
     const std::string attribute_bytes = st.attributes.Serialize();
     for (const auto& [name, bytes] :
-         {std::pair<std::string, std::string_view>{kVectorsFile, vector_bytes},
-          {kIdsFile, id_bytes},
+         {std::pair<std::string, std::string_view>{kIdsFile, id_bytes},
           {kAttributesFile, attribute_bytes}}) {
       if (absl::Status s = WriteFileDurably(tmp / name, bytes); !s.ok()) return s;
       names.push_back(name);
@@ -435,23 +467,19 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
   auto state = std::make_unique<State>();
   State& st = *state;
   st.options = options;
-  absl::StatusOr<std::string> vectors = ReadWholeFile(dir / kVectorsFile);
   absl::StatusOr<std::string> ids = ReadWholeFile(dir / kIdsFile);
   absl::StatusOr<std::string> attributes = ReadWholeFile(dir / kAttributesFile);
-  for (const auto* read : {&vectors, &ids, &attributes}) {
+  for (const auto* read : {&ids, &attributes}) {
     if (!read->ok()) return read->status();
   }
-  if (!ParseIds(*ids, &st.ids) || st.ids.size() != manifest.total_ids() ||
-      vectors->size() != st.ids.size() * options.dim * sizeof(float) ||
+  const size_t row_bytes = options.dim * sizeof(float);
+  std::error_code ec;
+  const uint64_t vector_bytes = fs::file_size(dir / kVectorsFile, ec);
+  if (ec || !ParseIds(*ids, &st.ids) || st.ids.size() != manifest.total_ids() ||
+      vector_bytes != st.ids.size() * row_bytes ||
       !AttributeBitmaps::Deserialize(*attributes, &st.attributes) ||
       manifest.main_size() > st.ids.size()) {
     return absl::DataLossError(absl::StrCat(where, "files are inconsistent"));
-  }
-  st.vectors.resize(st.ids.size() * options.dim);
-  // An empty snapshot leaves data() null, which memcpy may not be given
-  // even for zero bytes (UBSan reports it).
-  if (!vectors->empty()) {
-    std::memcpy(st.vectors.data(), vectors->data(), vectors->size());
   }
   for (uint32_t internal : st.attributes.live()) {
     if (internal >= st.ids.size()) {
@@ -460,19 +488,42 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
     }
     st.live_ids[st.ids[internal]] = internal;
   }
-  st.main_size = manifest.main_size();
+  const uint32_t main_size = manifest.main_size();
+  std::unique_ptr<FaissSegment> main;
   if (has_main) {
-    absl::StatusOr<std::unique_ptr<FaissSegment>> main = FaissSegment::Load(
+    absl::StatusOr<std::unique_ptr<FaissSegment>> loaded = FaissSegment::Load(
         dir / kMainFile, manifest.factory(), options.dim, SearchParamsOf(options));
-    if (!main.ok()) return main.status();
-    if ((*main)->size() != static_cast<int64_t>(st.main_size)) {
-      return absl::DataLossError(absl::StrCat(where, "main.faiss holds ", (*main)->size(),
-                                              " vectors, expected ", st.main_size));
+    if (!loaded.ok()) return loaded.status();
+    if ((*loaded)->size() != static_cast<int64_t>(main_size)) {
+      return absl::DataLossError(absl::StrCat(where, "main.faiss holds ",
+                                              (*loaded)->size(), " vectors, expected ",
+                                              main_size));
     }
-    st.main = *std::move(main);
-  } else if (st.main_size != 0) {
+    main = *std::move(loaded);
+  } else if (main_size != 0) {
     return absl::DataLossError(absl::StrCat(where, "main.faiss is missing"));
   }
+  // vectors.f32 holds every row, but a main segment with float rows already
+  // has its own (the same bytes, saved from the same memory): only the
+  // growing segment's are read then.
+  std::vector<float> main_rows;
+  if (main_size > 0 && main->rows() == nullptr) {
+    main_rows.resize(static_cast<size_t>(main_size) * options.dim);
+    if (absl::Status s = ReadFileRange(
+            dir / kVectorsFile, 0,
+            {reinterpret_cast<char*>(main_rows.data()), main_size * row_bytes});
+        !s.ok()) {
+      return s;
+    }
+  }
+  st.growing.resize((st.ids.size() - main_size) * options.dim);
+  if (absl::Status s = ReadFileRange(dir / kVectorsFile, main_size * row_bytes,
+                                     {reinterpret_cast<char*>(st.growing.data()),
+                                      st.growing.size() * sizeof(float)});
+      !s.ok()) {
+    return s;
+  }
+  st.SetMain(std::move(main), main_size, std::move(main_rows));
   st.watermark = manifest.watermark();
   st.version = manifest.version();
   return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(state)));

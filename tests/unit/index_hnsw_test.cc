@@ -8,6 +8,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
 #include <typeinfo>
 #include <vector>
@@ -324,6 +325,38 @@ TEST(IndexHnswSearch, OtherFactories_LeftToFaiss) {
         (*segment)->Search({vectors.data(), kDim}, 5, AllOf(2000));
     ASSERT_TRUE(hits.ok()) << factory << ": " << hits.status();
     EXPECT_EQ(hits->size(), 5u) << factory;
+  }
+}
+
+TEST_F(HnswSearch, Rows_AreTheBuiltVectorsBeforeAndAfterLoad) {
+  ASSERT_NE(segment_->rows(), nullptr);
+  EXPECT_TRUE(std::equal(vectors_->begin(), vectors_->end(), segment_->rows()));
+  const fs::path file = fs::temp_directory_path() /
+                        ("zhongcao_rows_test_" + std::to_string(::getpid()) + ".faiss");
+  ASSERT_TRUE(segment_->Save(file).ok());
+  absl::StatusOr<std::unique_ptr<FaissSegment>> loaded =
+      FaissSegment::Load(file, "HNSW32,Flat", kDim, {});
+  fs::remove(file);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_NE((*loaded)->rows(), nullptr);
+  EXPECT_TRUE(std::equal(vectors_->begin(), vectors_->end(), (*loaded)->rows()));
+}
+
+TEST(IndexFaissSegment, Rows_OnlyWhereStoredAsFloats) {
+  const std::vector<float> vectors = Clustered(2000, kDim, 9);
+  for (const char* factory : {"Flat", "HNSW16,Flat", "IVF8,Flat", "HNSW16_SQ8"}) {
+    absl::StatusOr<std::unique_ptr<FaissSegment>> segment =
+        FaissSegment::Build(factory, kDim, vectors.data(), 2000, 40, {}, 1);
+    ASSERT_TRUE(segment.ok()) << factory << ": " << segment.status();
+    const bool floats = std::string(factory).ends_with("Flat") &&
+                        std::string(factory).find("IVF") == std::string::npos;
+    if (floats) {
+      ASSERT_NE((*segment)->rows(), nullptr) << factory;
+      EXPECT_TRUE(std::equal(vectors.begin(), vectors.end(), (*segment)->rows()))
+          << factory;
+    } else {
+      EXPECT_EQ((*segment)->rows(), nullptr) << factory;
+    }
   }
 }
 

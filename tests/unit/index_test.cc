@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -1029,6 +1031,112 @@ TEST_F(Snapshot, SaveSnapshot_RelativeDirName_Succeeds) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ((*loaded)->Stats().live, index_->Stats().live);
 }
+
+// Each vector lives once in memory: in the main segment's own storage when
+// it keeps float rows, else in the index. Either way a snapshot's vectors.f32
+// holds every internal id's row in id order (the layout older code reads),
+// and a loaded or compacted index has the same vectors and answers.
+class RowsPerFactory : public ::testing::TestWithParam<const char*> {
+ protected:
+  // Main segment, growing segment, deletes in both and a replaced main item.
+  void Fill(VectorIndex& index) {
+    UpsertAll(index, catalog_, MixedItems(ClusteredVectors(700, kDim, 12, 131), "m"));
+    ASSERT_TRUE(index.BuildMain().ok());
+    UpsertAll(index, catalog_, MixedItems(ClusteredVectors(40, kDim, 12, 132), "g"));
+    DeleteAll(index, catalog_, {"m0", "m7", "g3"});
+    UpsertAll(index, catalog_, {{"m9", std::vector<float>(kDim, 0.5f), Attrs(1)}});
+  }
+
+  // Exact answers, so the oracle applies whatever the factory.
+  IndexOptions ExactOptions() const {
+    IndexOptions options = Options(GetParam());
+    options.exact_search_max_candidates = std::numeric_limits<int>::max();
+    return options;
+  }
+
+  void ExpectSameAsCatalog(const VectorIndex& index) {
+    EXPECT_EQ(index.Stats().live, static_cast<int64_t>(catalog_.size()));
+    for (const auto& [id, item] : catalog_) {
+      const std::optional<std::vector<float>> v = index.Vector(id);
+      ASSERT_TRUE(v.has_value()) << id;
+      EXPECT_EQ(*v, item.vector) << id;
+    }
+    EXPECT_FALSE(index.Vector("m0").has_value());
+    for (const auto& q : ClusteredVectors(5, kDim, 12, 133)) {
+      for (const SearchFilter& filter : SampleFilters()) {
+        ExpectSameHits(SearchOk(index, q, 15, filter),
+                       BruteForce(catalog_, q, 15, filter));
+      }
+    }
+  }
+
+  ScopedDir dir_;
+  Catalog catalog_;
+};
+
+TEST_P(RowsPerFactory, SaveLoad_VectorsFileHoldsEveryRowInIdOrder) {
+  std::unique_ptr<VectorIndex> index = MakeIndex(ExactOptions());
+  Fill(*index);
+  ExpectSameAsCatalog(*index);
+  const fs::path snapshot = dir_.path() / "snap";
+  ASSERT_TRUE(index->SaveSnapshot(snapshot, "v").ok());
+
+  // ids.bin: per internal id, a u32 length and the bytes. A live id's row in
+  // vectors.f32 is its vector; a dead one still takes its place.
+  std::ifstream ids_in(snapshot / "ids.bin", std::ios::binary);
+  std::string ids_bytes((std::istreambuf_iterator<char>(ids_in)),
+                        std::istreambuf_iterator<char>());
+  std::ifstream vectors_in(snapshot / "vectors.f32", std::ios::binary);
+  std::string vector_bytes((std::istreambuf_iterator<char>(vectors_in)),
+                           std::istreambuf_iterator<char>());
+  std::vector<std::string> internal_ids;
+  for (size_t at = 0; at + 4 <= ids_bytes.size();) {
+    uint32_t size;
+    std::memcpy(&size, ids_bytes.data() + at, 4);
+    internal_ids.push_back(ids_bytes.substr(at + 4, size));
+    at += 4 + size;
+  }
+  ASSERT_EQ(vector_bytes.size(), internal_ids.size() * kDim * sizeof(float));
+  EXPECT_EQ(internal_ids.size(), catalog_.size() + 4);  // 3 deleted, 1 replaced
+  size_t live_rows = 0;
+  for (size_t i = 0; i < internal_ids.size(); ++i) {
+    std::vector<float> row(kDim);
+    std::memcpy(row.data(), vector_bytes.data() + i * kDim * sizeof(float),
+                kDim * sizeof(float));
+    auto it = catalog_.find(internal_ids[i]);
+    if (it != catalog_.end() && it->second.vector == row) ++live_rows;
+  }
+  EXPECT_EQ(live_rows, catalog_.size());
+
+  absl::StatusOr<std::unique_ptr<VectorIndex>> loaded =
+      VectorIndex::LoadSnapshot(snapshot, ExactOptions());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ExpectSameAsCatalog(**loaded);
+  // Writes to the loaded index land beside the rows it did not read.
+  UpsertAll(**loaded, catalog_, PlainItems(RandomVectors(5, kDim, 134), "after"));
+  ExpectSameAsCatalog(**loaded);
+  ASSERT_TRUE((*loaded)->BuildMain().ok());
+  ExpectSameAsCatalog(**loaded);
+}
+
+TEST_P(RowsPerFactory, Compacted_OutlivesOriginalWithSameVectors) {
+  std::unique_ptr<VectorIndex> index = MakeIndex(ExactOptions());
+  Fill(*index);
+  absl::StatusOr<std::unique_ptr<VectorIndex>> compacted = index->Compacted(1);
+  ASSERT_TRUE(compacted.ok()) << compacted.status();
+  index.reset();  // the compacted index must own every row it reads
+  EXPECT_EQ((*compacted)->Stats().growing, 0);
+  EXPECT_EQ((*compacted)->Stats().dead, 0);
+  ExpectSameAsCatalog(**compacted);
+  UpsertAll(**compacted, catalog_, PlainItems(RandomVectors(5, kDim, 135), "after"));
+  ExpectSameAsCatalog(**compacted);
+}
+
+// Float rows in the segment (HNSW over flat storage, Flat) and not (IVF
+// lists, quantised codes).
+INSTANTIATE_TEST_SUITE_P(Factories, RowsPerFactory,
+                         ::testing::Values("HNSW32,Flat", "Flat", "IVF16,Flat",
+                                           "HNSW16_SQ8"));
 
 TEST(VectorIndexBuild, BuildMain_TooFewVectorsToTrainIvf_FailsWithoutChange) {
   std::unique_ptr<VectorIndex> index = MakeIndex(Options("IVF16,Flat"));
