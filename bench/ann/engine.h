@@ -39,6 +39,9 @@ class Engine {
   // False for engines without an efSearch to sweep (exact search, a
   // server): they are measured once.
   virtual bool sweeps_ef() const { return true; }
+  // True when the search runs in another process: this thread's CPU time
+  // is then only the client's, and no CPU QPS is reported.
+  virtual bool remote() const { return false; }
   virtual double build_seconds() const = 0;
   // Sets efSearch for the searches that follow; not timed.
   virtual absl::Status SetEf(int ef) = 0;

@@ -20,6 +20,7 @@ class GrpcRelatedEngine : public Engine {
 
   std::string name() const override { return "getrelated"; }
   bool sweeps_ef() const override { return false; }
+  bool remote() const override { return true; }
 
   absl::Status Prepare(const Dataset& data, const std::filesystem::path&, int) override {
     data_ = &data;
