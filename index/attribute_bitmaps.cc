@@ -87,13 +87,24 @@ void AttributeBitmaps::Kill(uint32_t id) {
 }
 
 Roaring AttributeBitmaps::Allowed(const SearchFilter& filter) const {
-  Roaring allowed = live_;
+  Roaring allowed;
   if ((filter.kind_mask & 0xFF) != 0xFF) {
-    Roaring kinds;
+    // One lazy union, then one intersection: OR-ing kinds one by one into
+    // a copy of `live_` cost ~300 us per search at 1M items.
+    const Roaring* kinds[kMaxKinds];
+    size_t n = 0;
     for (int k = 0; k < kMaxKinds; ++k) {
-      if (filter.kind_mask & (1u << k)) kinds |= kinds_[k];
+      if (filter.kind_mask & (1u << k)) kinds[n++] = &kinds_[k];
     }
-    allowed &= kinds;
+    if (n > 3) {
+      allowed = Roaring::fastunion(n, kinds);
+    } else if (n > 0) {
+      allowed = *kinds[0];
+      for (size_t i = 1; i < n; ++i) allowed |= *kinds[i];
+    }
+    allowed &= live_;
+  } else {
+    allowed = live_;
   }
   if (!filter.region.empty()) {
     auto it = region_index_.find(filter.region);
