@@ -1,6 +1,7 @@
 // Exact top-k by inner product over the allowed ids in a range of a dense
-// vector table: the growing segment's search, and the fallback for filters
-// too selective for a graph search.
+// vector table: the growing segment's search, the main segment's for
+// filters too selective for a graph walk to pay, and the fallback when a
+// walk comes back short.
 #pragma once
 
 #include <cstdint>
@@ -26,5 +27,11 @@ std::vector<std::pair<uint32_t, float>> ExactTopKInRange(std::span<const float> 
                                                          const Roaring& allowed,
                                                          uint32_t begin, uint32_t end,
                                                          int k);
+
+// Whether scanning `allowed` of a graph's `nodes` exactly is expected to
+// cost less than an HNSW walk with a beam of `ef` (max(efSearch, k)), the
+// walk's estimate scaled by `walk_weight` (0: never). See the .cc for the
+// model and the measurements behind it.
+bool ExactScanIsCheaper(uint64_t allowed, uint64_t nodes, int ef, double walk_weight);
 
 }  // namespace zhongcao::index

@@ -213,8 +213,14 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
   std::vector<std::pair<uint32_t, float>> hits;
   if (st.main_size > 0) {
     const uint64_t allowed_in_main = allowed.rank(st.main_size - 1);
-    if (allowed_in_main > 0 &&
-        allowed_in_main > static_cast<uint64_t>(st.options.exact_search_max_candidates)) {
+    const uint64_t always_exact = std::max(st.options.exact_search_max_candidates, 0);
+    // The cost model is the HNSW walk's; other factories keep the count rule.
+    const bool scan = allowed_in_main <= always_exact ||
+                      (st.main->owns_graph_search() &&
+                       ExactScanIsCheaper(allowed_in_main, st.main_size,
+                                          std::max(st.options.hnsw_ef_search, k),
+                                          st.options.exact_search_cost_weight));
+    if (!scan) {
       absl::StatusOr<std::vector<std::pair<int64_t, float>>> graph =
           st.main->Search(query, k, allowed);
       if (!graph.ok()) return graph.status();

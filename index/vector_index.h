@@ -54,11 +54,18 @@ struct IndexOptions {
   int hnsw_ef_construction = 80;
   int hnsw_ef_search = 96;
   int ivf_nprobe = 32;
-  // A filtered search whose allowed set in the main segment is at most this
-  // large is answered exactly: graph search with a selective filter returns
-  // fewer than k hits (STACK.md), and exact search over a few thousand
-  // vectors is cheaper than a graph walk anyway.
+  // A search whose allowed set in the main segment is at most this large is
+  // answered by an exact scan of that set, whatever it would cost to walk
+  // the graph: such answers are exact, and never short of k.
   int exact_search_max_candidates = 20000;
+  // Above that, an HNSW main segment is scanned exactly when the scan is
+  // estimated to be cheaper than the walk, which with a filter that allows
+  // a fraction f of the segment passes ~1/f nodes per allowed one (the model
+  // and its measured constants are in exact_scan.cc): at 1M items and
+  // ef 100, filters allowing up to ~3.7% are scanned. This multiplies the
+  // walk's estimate: above 1 scans more, below 1 walks more, 0 walks
+  // whenever the count rule above allows (tests use it to reach the graph).
+  double exact_search_cost_weight = 1.0;
   int build_threads = 0;  // 0: all cores
 };
 

@@ -21,6 +21,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "index/exact_scan.h"
 #include "index/vector_index.h"
 #include "tests/unit/index_builders.h"
 
@@ -461,6 +462,7 @@ TEST(VectorIndexSearch, Search_HnswMainSegment_RecallAtLeast90Percent) {
   constexpr int kDimHnsw = 32;
   IndexOptions options = Options("HNSW32,Flat", kDimHnsw);
   options.exact_search_max_candidates = 0;  // graph search, not the fallback
+  options.exact_search_cost_weight = 0;
   std::unique_ptr<VectorIndex> index = MakeIndex(options);
   Catalog catalog;
   UpsertAll(*index, catalog, PlainItems(ClusteredVectors(kN, kDimHnsw, 40, 31), "h"));
@@ -523,6 +525,7 @@ class DeleteAndReplace : public ::testing::TestWithParam<int> {
   void SetUp() override {
     IndexOptions options = Options("HNSW32,Flat");
     options.exact_search_max_candidates = GetParam();
+    options.exact_search_cost_weight = 0;
     index_ = MakeIndex(options);
     ASSERT_NE(index_, nullptr);
     UpsertAll(*index_, catalog_, PlainItems(ClusteredVectors(600, kDim, 10, 51), "m"));
@@ -715,6 +718,7 @@ TEST_P(SelectiveFilter, Search_VerySelectiveFilterOnHnswMain_ReturnsKAllowed) {
   constexpr int kN = 4000;
   IndexOptions options = Options("HNSW32,Flat");
   options.exact_search_max_candidates = GetParam();
+  options.exact_search_cost_weight = 0;
   std::unique_ptr<VectorIndex> index = MakeIndex(options);
   Catalog catalog;
   std::vector<TestItem> items = PlainItems(ClusteredVectors(kN, kDim, 20, 71), "s");
@@ -761,6 +765,7 @@ INSTANTIATE_TEST_SUITE_P(ExactThreshold, SelectiveFilter, ::testing::Values(0, 2
 TEST(VectorIndexFilters, Search_FilteredGraphSearch_ReturnsMinOfKAndAllowed) {
   IndexOptions options = Options("HNSW32,Flat");
   options.exact_search_max_candidates = 0;
+  options.exact_search_cost_weight = 0;
   std::unique_ptr<VectorIndex> index = MakeIndex(options);
   Catalog catalog;
   UpsertAll(*index, catalog, MixedItems(ClusteredVectors(1500, kDim, 15, 81), "f"));
@@ -781,6 +786,79 @@ TEST(VectorIndexFilters, Search_FilteredGraphSearch_ReturnsMinOfKAndAllowed) {
   }
 }
 
+// The main segment is scanned or walked by estimated cost, which follows
+// the allowed fraction as well as the allowed count: a walk passes ~1/f
+// nodes per allowed one.
+TEST(SearchRouting, ExactScanIsCheaper_FollowsFractionAndCount) {
+  // At 1M nodes and ef 100: scan up to a few percent, walk above.
+  EXPECT_TRUE(ExactScanIsCheaper(10'000, 1'000'000, 100, 1.0));
+  EXPECT_TRUE(ExactScanIsCheaper(30'000, 1'000'000, 100, 1.0));
+  EXPECT_FALSE(ExactScanIsCheaper(50'000, 1'000'000, 100, 1.0));
+  EXPECT_FALSE(ExactScanIsCheaper(100'000, 1'000'000, 100, 1.0));
+  EXPECT_FALSE(ExactScanIsCheaper(1'000'000, 1'000'000, 100, 1.0));
+  // The same 20k allowed ids: 2% of 1M is worth scanning, 20% of 100k is
+  // not; 10% of 100k still is.
+  EXPECT_TRUE(ExactScanIsCheaper(20'000, 1'000'000, 100, 1.0));
+  EXPECT_FALSE(ExactScanIsCheaper(20'000, 100'000, 100, 1.0));
+  EXPECT_TRUE(ExactScanIsCheaper(10'000, 100'000, 100, 1.0));
+  // A wider beam makes the walk dearer.
+  EXPECT_TRUE(ExactScanIsCheaper(50'000, 1'000'000, 500, 1.0));
+  // Small graphs are scanned even unfiltered; large ones walked.
+  EXPECT_TRUE(ExactScanIsCheaper(2'000, 2'000, 96, 1.0));
+  EXPECT_FALSE(ExactScanIsCheaper(20'000, 20'000, 96, 1.0));
+  // The weight: 0 never scans (but for nothing allowed), more scans more.
+  EXPECT_FALSE(ExactScanIsCheaper(10, 1'000'000, 100, 0.0));
+  EXPECT_TRUE(ExactScanIsCheaper(0, 1'000'000, 100, 0.0));
+  EXPECT_TRUE(ExactScanIsCheaper(50'000, 1'000'000, 100, 2.0));
+  EXPECT_FALSE(ExactScanIsCheaper(10, 0, 100, 1.0));
+}
+
+// With the cost model routing (no count floor), filters allowing 1% and 10%
+// of an HNSW main segment are answered exactly: the true top-k of the
+// allowed items, in order, whether k is below or above efSearch, and with
+// allowed items in the growing segment too. Unfiltered, the same index is
+// walked, so the filtered answers are not exact merely because it is small.
+TEST(SearchRouting, Search_OnePercentAndTenPercentAllowed_ExactTopK) {
+  constexpr int kN = 8000;
+  IndexOptions options = Options("HNSW32,Flat");
+  options.exact_search_max_candidates = 0;
+  options.hnsw_ef_search = 16;
+  ASSERT_FALSE(ExactScanIsCheaper(kN, kN, options.hnsw_ef_search, 1.0));
+  std::unique_ptr<VectorIndex> index = MakeIndex(options);
+  Catalog catalog;
+  std::vector<TestItem> items = PlainItems(ClusteredVectors(kN, kDim, 20, 141), "r");
+  std::mt19937 rng(142);
+  for (TestItem& item : items) {
+    const int r = static_cast<int>(rng() % 100);
+    item.attributes.kind = r == 0 ? 1 : (r < 10 ? 2 : 0);  // 1%, 9%, 90%
+  }
+  UpsertAll(*index, catalog, items);
+  ASSERT_TRUE(index->BuildMain().ok());
+  const SearchFilter one_percent = KindFilter(1u << 1);
+  const SearchFilter ten_percent = KindFilter((1u << 1) | (1u << 2));
+  EXPECT_NEAR(CountPassing(catalog, one_percent), kN / 100, kN / 200);
+  EXPECT_NEAR(CountPassing(catalog, ten_percent), kN / 10, kN / 40);
+
+  auto check = [&](absl::string_view stage) {
+    for (const auto& q : ClusteredVectors(12, kDim, 20, 143)) {
+      for (const SearchFilter* filter : {&one_percent, &ten_percent}) {
+        for (int k : {10, 100}) {
+          SCOPED_TRACE(::testing::Message()
+                       << stage << ", k " << k << ", mask " << filter->kind_mask);
+          ExpectSameHits(SearchOk(*index, q, k, *filter),
+                         BruteForce(catalog, q, k, *filter));
+        }
+      }
+    }
+  };
+  check("main");
+  std::vector<TestItem> fresh = PlainItems(ClusteredVectors(200, kDim, 20, 144), "n");
+  for (size_t i = 0; i < fresh.size(); ++i) fresh[i].attributes.kind = i % 2 ? 1 : 2;
+  UpsertAll(*index, catalog, fresh);
+  DeleteAll(*index, catalog, {"r1", "r2", "r3"});
+  check("main+growing");
+}
+
 class AttributeOnlyUpsert : public ::testing::TestWithParam<bool> {};
 
 // Same vector, new attributes: takes effect at once, and (in main) keeps
@@ -789,6 +867,7 @@ TEST_P(AttributeOnlyUpsert, Apply_AttributeOnlyUpsert_TakesEffect) {
   const bool in_main = GetParam();
   IndexOptions options = Options("HNSW32,Flat");
   options.exact_search_max_candidates = 0;
+  options.exact_search_cost_weight = 0;
   std::unique_ptr<VectorIndex> index = MakeIndex(options);
   Catalog catalog;
   UpsertAll(*index, catalog, PlainItems(RandomVectors(300, kDim, 91), "p"));
@@ -841,6 +920,7 @@ class Snapshot : public ::testing::Test {
   void SetUp() override {
     options_ = Options("HNSW32,Flat");
     options_.exact_search_max_candidates = 0;  // exercise the loaded graph
+    options_.exact_search_cost_weight = 0;
     index_ = MakeIndex(options_);
     ASSERT_NE(index_, nullptr);
     UpsertAll(*index_, catalog_, MixedItems(ClusteredVectors(800, kDim, 12, 101), "s"));
@@ -1157,6 +1237,7 @@ TEST(VectorIndexBuild, BuildMain_TooFewVectorsToTrainIvf_FailsWithoutChange) {
 TEST(VectorIndexConcurrency, Search_WhileApplyingAndRebuilding_NoCrashOnlyKnownIds) {
   IndexOptions options = Options("HNSW32,Flat");
   options.exact_search_max_candidates = 100;  // mix graph and exact paths
+  options.exact_search_cost_weight = 0;
   options.build_threads = 1;
   std::unique_ptr<VectorIndex> index = MakeIndex(options);
   const auto base = ClusteredVectors(500, kDim, 10, 111);
