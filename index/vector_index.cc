@@ -7,7 +7,8 @@
 #include <limits>
 #include <system_error>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/text_format.h"
@@ -70,6 +71,27 @@ bool ParseIds(const std::string& bytes, std::vector<std::string>* ids) {
   return true;
 }
 
+// Hashes and compares internal ids by their external ids, and looks them up
+// by external id: the set of live ids then holds 4 bytes a slot instead of
+// a string and the id (94 MiB -> 10 MiB at 1M items).
+struct ExternalIdHash {
+  using is_transparent = void;
+  const std::vector<std::string>* ids;
+  size_t operator()(uint32_t internal) const { return (*this)((*ids)[internal]); }
+  size_t operator()(absl::string_view id) const { return absl::HashOf(id); }
+};
+struct ExternalIdEq {
+  using is_transparent = void;
+  const std::vector<std::string>* ids;
+  absl::string_view Of(uint32_t internal) const { return (*ids)[internal]; }
+  absl::string_view Of(absl::string_view id) const { return id; }
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const {
+    return Of(a) == Of(b);
+  }
+};
+using LiveIdSet = absl::flat_hash_set<uint32_t, ExternalIdHash, ExternalIdEq>;
+
 absl::StatusOr<SnapshotManifest> ReadManifest(const std::filesystem::path& dir) {
   absl::StatusOr<std::string> text = ReadWholeFile(dir / kManifestFile);
   if (!text.ok()) return text.status();
@@ -96,7 +118,9 @@ struct VectorIndex::State {
   std::vector<float> main_copy ABSL_GUARDED_BY(mu);
   std::vector<float> growing ABSL_GUARDED_BY(mu);    // row of id main_size + i at i * dim
   std::vector<std::string> ids ABSL_GUARDED_BY(mu);  // internal -> external
-  absl::flat_hash_map<std::string, uint32_t> live_ids ABSL_GUARDED_BY(mu);
+  // The live internal ids, found by external id. Its functors point at
+  // `ids`, which is why it is rebuilt, never moved in, when `ids` is replaced.
+  LiveIdSet live_ids ABSL_GUARDED_BY(mu){0, ExternalIdHash{&ids}, ExternalIdEq{&ids}};
   AttributeBitmaps attributes ABSL_GUARDED_BY(mu);
   uint64_t watermark ABSL_GUARDED_BY(mu) = 0;
   std::string version ABSL_GUARDED_BY(mu);
@@ -129,8 +153,17 @@ struct VectorIndex::State {
     ids.push_back(id);
     growing.insert(growing.end(), vector.begin(), vector.end());
     attributes.Set(internal, attrs);
-    live_ids[id] = internal;
+    live_ids.insert(internal);
     return internal;
+  }
+
+  // After `ids` has been replaced by ids that are all live.
+  void AllIdsLive() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    live_ids.clear();
+    live_ids.reserve(ids.size());
+    for (uint32_t internal = 0; internal < ids.size(); ++internal) {
+      live_ids.insert(internal);
+    }
   }
 };
 
@@ -174,19 +207,20 @@ absl::Status VectorIndex::Apply(std::span<const IndexChange> changes,
     auto it = st.live_ids.find(change.id);
     if (change.vector.empty()) {
       if (it != st.live_ids.end()) {
-        st.attributes.Kill(it->second);
+        st.attributes.Kill(*it);
         st.live_ids.erase(it);
       }
       continue;
     }
     if (it != st.live_ids.end()) {
-      if (std::equal(change.vector.begin(), change.vector.end(), st.Row(it->second))) {
+      if (std::equal(change.vector.begin(), change.vector.end(), st.Row(*it))) {
         // Same vector: only attributes changed (stock, regions), so the id
         // keeps its place in the main segment.
-        st.attributes.Set(it->second, change.attributes);
+        st.attributes.Set(*it, change.attributes);
         continue;
       }
-      st.attributes.Kill(it->second);
+      st.attributes.Kill(*it);
+      st.live_ids.erase(it);
     }
     st.Append(change.id, change.vector, change.attributes);
   }
@@ -205,7 +239,7 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
   Roaring allowed = st.attributes.Allowed(filter);
   for (const std::string& id : filter.exclude_ids) {
     if (auto it = st.live_ids.find(id); it != st.live_ids.end()) {
-      allowed.remove(it->second);
+      allowed.remove(*it);
     }
   }
   const uint32_t total = st.ids.size();
@@ -254,7 +288,7 @@ std::optional<std::vector<float>> VectorIndex::Vector(absl::string_view id) cons
   absl::ReaderMutexLock lock(&state_->mu);
   auto it = state_->live_ids.find(id);
   if (it == state_->live_ids.end()) return std::nullopt;
-  const float* v = state_->Row(it->second);
+  const float* v = state_->Row(*it);
   return std::vector<float>(v, v + state_->options.dim);
 }
 
@@ -266,7 +300,6 @@ struct LiveCopy {
   std::vector<std::string> ids;
   std::vector<float> vectors;
   AttributeBitmaps attributes;
-  absl::flat_hash_map<std::string, uint32_t> live_ids;
 };
 
 template <class RowOf>
@@ -275,14 +308,12 @@ LiveCopy CopyLive(const std::vector<std::string>& ids, const RowOf& row_of,
   LiveCopy copy;
   copy.ids.reserve(live);
   copy.vectors.reserve(live * dim);
-  copy.live_ids.reserve(live);
   for (uint32_t old_id : attributes.live()) {
     const uint32_t new_id = copy.ids.size();
     copy.ids.push_back(ids[old_id]);
     const float* v = row_of(old_id);
     copy.vectors.insert(copy.vectors.end(), v, v + dim);
     copy.attributes.Set(new_id, attributes.Get(old_id));
-    copy.live_ids[copy.ids.back()] = new_id;
   }
   return copy;
 }
@@ -311,7 +342,7 @@ absl::Status VectorIndex::BuildMain(const BuildProgress& progress) {
   st.growing = {};
   st.ids = std::move(copy.ids);
   st.attributes = std::move(copy.attributes);
-  st.live_ids = std::move(copy.live_ids);
+  st.AllIdsLive();
   return absl::OkStatus();
 }
 
@@ -335,7 +366,7 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Compacted(int threads)
   next->SetMain(*std::move(main), copy.ids.size(), std::move(copy.vectors));
   next->ids = std::move(copy.ids);
   next->attributes = std::move(copy.attributes);
-  next->live_ids = std::move(copy.live_ids);
+  next->AllIdsLive();
   return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(next)));
 }
 
@@ -492,7 +523,10 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
       return absl::DataLossError(
           absl::StrCat(where, "attributes name id ", internal, " beyond ids"));
     }
-    st.live_ids[st.ids[internal]] = internal;
+    if (!st.live_ids.insert(internal).second) {
+      return absl::DataLossError(
+          absl::StrCat(where, "id ", st.ids[internal], " is live twice"));
+    }
   }
   const uint32_t main_size = manifest.main_size();
   std::unique_ptr<FaissSegment> main;
