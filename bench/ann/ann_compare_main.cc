@@ -483,7 +483,10 @@ int Run() {
       return 1;
     }
     std::fprintf(stderr, "%s: %s in %.1f s\n", engine->name().c_str(),
-                 engine->built_now() ? "built" : "loaded from the cache", Now() - start);
+                 engine->remote()      ? "connected"
+                 : engine->built_now() ? "built"
+                                       : "loaded from the cache",
+                 Now() - start);
     builds[engine->name()] = {{"built_now", engine->built_now()},
                               {"build_seconds", engine->build_seconds()},
                               {"prepare_seconds", Now() - start}};
