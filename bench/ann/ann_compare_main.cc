@@ -27,7 +27,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -42,6 +44,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/ann/dataset.h"
@@ -146,30 +149,32 @@ Queries HeldOutQueries(const EmbeddingSpec& spec, int nq) {
   return q;
 }
 
-// Ground truth, computed once per data set and query set.
-Neighbours Truth(const Dataset& data, const Queries& queries,
-                 const std::filesystem::path& cache_dir, int threads) {
+// Ground truth named `name`, read from `cache_dir` when an earlier run left
+// it there, else computed by `compute` (k = kTruthK) and left there.
+Neighbours CachedTruth(const Dataset& data, const Queries& queries,
+                       const std::filesystem::path& cache_dir, absl::string_view name,
+                       const std::function<Neighbours()>& compute) {
   const std::filesystem::path cached =
       cache_dir.empty() ? std::filesystem::path()
                         : cache_dir / absl::StrCat("gt-", data.key, "-", queries.key,
-                                                   "-k", kTruthK, ".bin");
-  const int64_t nq = queries.size();
+                                                   name, "-k", kTruthK, ".bin");
   if (!cached.empty()) {
     std::ifstream in(cached, std::ios::binary);
     Neighbours truth;
     truth.k = kTruthK;
-    truth.ids.resize(static_cast<size_t>(nq) * kTruthK);
+    truth.ids.resize(static_cast<size_t>(queries.size()) * kTruthK);
     if (in.read(reinterpret_cast<char*>(truth.ids.data()),
                 static_cast<std::streamsize>(truth.ids.size() * sizeof(int64_t))) &&
         in.peek() == std::char_traits<char>::eof()) {
-      std::fprintf(stderr, "ground truth: cached %s\n", cached.c_str());
+      std::fprintf(stderr, "ground truth%s: cached %s\n", std::string(name).c_str(),
+                   cached.c_str());
       return truth;
     }
   }
   const double start = Now();
-  Neighbours truth = ExactKnn(data.vectors.data(), data.n, data.dim,
-                              queries.vectors.data(), nq, kTruthK, queries.self, threads);
-  std::fprintf(stderr, "ground truth: %.1f s\n", Now() - start);
+  Neighbours truth = compute();
+  std::fprintf(stderr, "ground truth%s: %.1f s\n", std::string(name).c_str(),
+               Now() - start);
   if (!cached.empty()) {
     const std::filesystem::path tmp = cached.string() + ".tmp";
     std::ofstream out(tmp, std::ios::binary);
@@ -181,50 +186,41 @@ Neighbours Truth(const Dataset& data, const Queries& queries,
   return truth;
 }
 
+// Ground truth, computed once per data set and query set.
+Neighbours Truth(const Dataset& data, const Queries& queries,
+                 const std::filesystem::path& cache_dir, int threads) {
+  return CachedTruth(data, queries, cache_dir, "", [&] {
+    return ExactKnn(data.vectors.data(), data.n, data.dim, queries.vectors.data(),
+                    queries.size(), kTruthK, queries.self, threads);
+  });
+}
+
 // Exact top-kTruthK among the rows an available_only filter passes, the
 // query's own row left out: what GetRelated, which filters so, may answer.
 Neighbours AvailableTruth(const Dataset& data, const Queries& queries,
                           const std::filesystem::path& cache_dir, int threads) {
-  const std::filesystem::path cached =
-      cache_dir.empty() ? std::filesystem::path()
-                        : cache_dir / absl::StrCat("gt-", data.key, "-", queries.key,
-                                                   "-available-k", kTruthK, ".bin");
-  const int64_t nq = queries.size();
-  Neighbours truth;
-  truth.k = kTruthK;
-  truth.ids.resize(static_cast<size_t>(nq) * kTruthK);
-  if (!cached.empty()) {
-    std::ifstream in(cached, std::ios::binary);
-    if (in.read(reinterpret_cast<char*>(truth.ids.data()),
-                static_cast<std::streamsize>(truth.ids.size() * sizeof(int64_t))) &&
-        in.peek() == std::char_traits<char>::eof()) {
-      return truth;
+  return CachedTruth(data, queries, cache_dir, "-available", [&] {
+    const int64_t nq = queries.size();
+    std::vector<int64_t> subset;
+    for (int64_t i = 0; i < data.n; ++i) {
+      if (data.available[i] != 0) subset.push_back(i);
     }
-  }
-  std::vector<int64_t> subset;
-  for (int64_t i = 0; i < data.n; ++i) {
-    if (data.available[i] != 0) subset.push_back(i);
-  }
-  const Neighbours wide =
-      ExactKnnSubset(data.vectors.data(), data.dim, subset, queries.vectors.data(), nq,
-                     kTruthK + 1, threads);
-  for (int64_t q = 0; q < nq; ++q) {
-    int64_t* out = truth.ids.data() + q * kTruthK;
-    int taken = 0;
-    for (int j = 0; j < kTruthK + 1 && taken < kTruthK; ++j) {
-      if (wide.row(q)[j] != queries.self[q]) out[taken++] = wide.row(q)[j];
+    const Neighbours wide =
+        ExactKnnSubset(data.vectors.data(), data.dim, subset, queries.vectors.data(), nq,
+                       kTruthK + 1, threads);
+    Neighbours truth;
+    truth.k = kTruthK;
+    truth.ids.resize(static_cast<size_t>(nq) * kTruthK);
+    for (int64_t q = 0; q < nq; ++q) {
+      int64_t* out = truth.ids.data() + q * kTruthK;
+      int taken = 0;
+      for (int j = 0; j < kTruthK + 1 && taken < kTruthK; ++j) {
+        if (wide.row(q)[j] != queries.self[q]) out[taken++] = wide.row(q)[j];
+      }
+      for (; taken < kTruthK; ++taken) out[taken] = -1;
     }
-    for (; taken < kTruthK; ++taken) out[taken] = -1;
-  }
-  if (!cached.empty()) {
-    const std::filesystem::path tmp = cached.string() + ".tmp";
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(truth.ids.data()),
-              static_cast<std::streamsize>(truth.ids.size() * sizeof(int64_t)));
-    out.close();
-    if (out) std::filesystem::rename(tmp, cached);
-  }
-  return truth;
+    return truth;
+  });
 }
 
 struct Measurement {
