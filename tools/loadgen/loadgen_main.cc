@@ -222,26 +222,20 @@ int main(int argc, char** argv) {
   absl::StatusOr<RequestMix> mix = RequestMix::Parse(absl::GetFlag(FLAGS_mix));
   if (!mix.ok()) return Fail(mix.status());
 
-  std::vector<std::string> users;
-  std::vector<std::string> items;
-  if (!absl::GetFlag(FLAGS_users_file).empty()) {
-    absl::StatusOr<std::vector<std::string>> read =
-        ReadIdsFile(absl::GetFlag(FLAGS_users_file));
-    if (!read.ok()) return Fail(read.status());
-    users = *std::move(read);
-  } else {
-    users = NumberedIds(absl::GetFlag(FLAGS_user_prefix), absl::GetFlag(FLAGS_user_count),
-                        absl::GetFlag(FLAGS_id_width));
-  }
-  if (!absl::GetFlag(FLAGS_items_file).empty()) {
-    absl::StatusOr<std::vector<std::string>> read =
-        ReadIdsFile(absl::GetFlag(FLAGS_items_file));
-    if (!read.ok()) return Fail(read.status());
-    items = *std::move(read);
-  } else {
-    items = NumberedIds(absl::GetFlag(FLAGS_item_prefix), absl::GetFlag(FLAGS_item_count),
-                        absl::GetFlag(FLAGS_id_width));
-  }
+  // Ids from a file when one is named, else numbered.
+  auto ids_of = [](const std::string& file, const std::string& prefix,
+                   int count) -> absl::StatusOr<std::vector<std::string>> {
+    if (!file.empty()) return ReadIdsFile(file);
+    return NumberedIds(prefix, count, absl::GetFlag(FLAGS_id_width));
+  };
+  absl::StatusOr<std::vector<std::string>> users =
+      ids_of(absl::GetFlag(FLAGS_users_file), absl::GetFlag(FLAGS_user_prefix),
+             absl::GetFlag(FLAGS_user_count));
+  if (!users.ok()) return Fail(users.status());
+  absl::StatusOr<std::vector<std::string>> items =
+      ids_of(absl::GetFlag(FLAGS_items_file), absl::GetFlag(FLAGS_item_prefix),
+             absl::GetFlag(FLAGS_item_count));
+  if (!items.ok()) return Fail(items.status());
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int c = 0; c < channel_count; ++c) {
     grpc::ChannelArguments args;
@@ -270,7 +264,7 @@ int main(int argc, char** argv) {
     if (key == "dimension" && !absl::SimpleAtoi(value, &shape.dim)) shape.dim = 0;
   }
   absl::StatusOr<RequestFactory> factory =
-      RequestFactory::Create(std::move(users), std::move(items), shape, *mix);
+      RequestFactory::Create(*std::move(users), *std::move(items), shape, *mix);
   if (!factory.ok()) return Fail(factory.status());
   if (!absl::GetFlag(FLAGS_skip_checks)) {
     if (absl::Status s = CheckIds(channels[0], *factory, *mix); !s.ok()) return Fail(s);
