@@ -13,6 +13,7 @@
 #include "absl/container/node_hash_map.h"
 #include "index/serving_index.h"
 #include "ranking/campaign.h"
+#include "ranking/covisit_affinity.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/types.pb.h"
 
@@ -42,6 +43,9 @@ struct FeedContext {
   // items, from the page token, for the per-session creator cap.
   absl::flat_hash_map<uint32_t, int> session_creator_counts;
   std::vector<Campaign> open_campaigns;  // open at now_ms
+  // Co-occurrence of unseen items with the user's latest ones, for the
+  // covisit source and the scorer; empty when both are off.
+  CovisitAffinity covisit;
   // Median price of the products in the user's recent history, in cents;
   // 0 when unknown. The scorer's price-fit feature compares against it.
   double typical_price_cents = 0;

@@ -53,6 +53,7 @@ const absl::flat_hash_map<std::string, Setting>& Registry() {
     weight("following", &W::following);
     weight("creator_trust", &W::creator_trust);
     weight("price_fit", &W::price_fit);
+    weight("covisit", &W::covisit);
     (*r)["weights.freshness_half_life_hours"] =
         Member(&FeedSettings::weights, &W::freshness_half_life_hours, 0.01, kBig);
     const auto budget = [&](const char* name, int B::*f) {
@@ -65,6 +66,7 @@ const absl::flat_hash_map<std::string, Setting>& Registry() {
     budget("fresh", &B::fresh);
     budget("campaign", &B::campaign);
     budget("recent", &B::recent);
+    budget("covisit", &B::covisit);
     budget("cold_start_recent", &B::cold_start_recent);
     budget("cold_start_trending", &B::cold_start_trending);
     (*r)["budgets.source_deadline_ms"] =
@@ -86,6 +88,13 @@ const absl::flat_hash_map<std::string, Setting>& Registry() {
     (*r)["session_events"] = Top(&FeedSettings::session_events, 0, 1000);
     (*r)["session_half_life_minutes"] =
         Top(&FeedSettings::session_half_life_minutes, 0.01, kBig);
+    (*r)["session_position_decay"] = Top(&FeedSettings::session_position_decay, 0, 1);
+    using C = CovisitSettings;
+    (*r)["covisit.seed_items"] = Member(&FeedSettings::covisit, &C::seed_items, 0, 1000);
+    (*r)["covisit.seed_decay"] = Member(&FeedSettings::covisit, &C::seed_decay, 0, 1);
+    (*r)["covisit.normalize"] = Member(&FeedSettings::covisit, &C::normalize, 0, 1);
+    (*r)["covisit.related_blend"] =
+        Member(&FeedSettings::covisit, &C::related_blend, 0, 1);
     return r;
   }();
   return *registry;

@@ -21,6 +21,11 @@ struct ScoringWeights {
   float following = 0.3f;       // the user follows the creator
   float creator_trust = 0.15f;  // tier prior: KOC > KOL > brand
   float price_fit = 0.1f;       // price within the user's usual band
+  // Co-occurrence with the user's latest items (see CovisitSettings), as a
+  // share of the request's strongest; for every candidate, whatever found
+  // it. Weighed like similarity: the next item is best predicted by what
+  // others chose after the same items.
+  float covisit = 1.0f;
   double freshness_half_life_hours = 48;
 };
 
@@ -34,6 +39,7 @@ struct SourceBudgets {
   int fresh = 50;
   int campaign = 50;
   int recent = 50;
+  int covisit = 200;  // items chosen together with the user's latest ones
   // For a cold-start user (no long-term vector).
   int cold_start_recent = 300;
   int cold_start_trending = 200;
@@ -56,6 +62,23 @@ struct RerankSettings {
   float campaign_boost = 0.3f;  // default; a campaign may set its own
 };
 
+// Item-to-item co-occurrence ("covisit" source, the scorer's covisit
+// feature, and GetRelated).
+struct CovisitSettings {
+  // The user's newest distinct items (not impressions) whose rows are read.
+  int seed_items = 10;
+  // A seed at position p (newest 0) weighs seed_decay^p: the latest counts
+  // most.
+  double seed_decay = 0.7;
+  // A neighbour's weight is divided by its seed row's total^normalize, so a
+  // popular seed with a huge row does not drown the others (0: raw weights,
+  // 1: shares of the row).
+  double normalize = 0.5;
+  // GetRelated with the BLEND signal: the co-occurrence share of the score;
+  // the embedding similarity gets the rest. Both are normalised first.
+  double related_blend = 0.5;
+};
+
 struct FeedSettings {
   ScoringWeights weights;
   SourceBudgets budgets;
@@ -65,6 +88,11 @@ struct FeedSettings {
   // every `session_half_life_minutes`.
   int session_events = 30;
   double session_half_life_minutes = 60;
+  // And the session's items weigh position_decay^p by their position p
+  // among them (newest 0), so the latest item dominates even when the
+  // events' times are close or equal (1: time decay only).
+  double session_position_decay = 0.8;
+  CovisitSettings covisit;
 };
 
 // Sets the setting named `name` (e.g. "weights.freshness",

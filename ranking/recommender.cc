@@ -18,6 +18,7 @@
 #include "ranking/session_vector.h"
 #include "ranking/source/ann_source.h"
 #include "ranking/source/campaign_source.h"
+#include "ranking/source/covisit_source.h"
 #include "ranking/source/fresh_source.h"
 #include "ranking/source/recent_source.h"
 #include "ranking/source/trending_source.h"
@@ -89,6 +90,7 @@ std::string Reason(const Candidate& c, const FeedContext& context) {
       return absl::StrCat("part of ", absl::string_view(name).substr(9));
     }
   }
+  if (Has(c, "covisit")) return "often chosen together with your latest items";
   if (Has(c, "ann:session") && !context.session_items.empty()) {
     size_t best = 0;
     float best_sim = -2;
@@ -155,6 +157,8 @@ FeedPipelineStages FeedStages(const store::FeatureStore& store,
   add(std::make_unique<RecentSource>(store), [](const SourceBudgets& b, bool cold) {
     return cold ? b.cold_start_recent : b.recent;
   });
+  add(std::make_unique<CovisitSource>(),
+      [](const SourceBudgets& b, bool) { return b.covisit; });
   if (options.extra_sources) {
     for (SourceStage& stage : options.extra_sources())
       stages.sources.push_back(std::move(stage));
@@ -236,6 +240,14 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
   for (const store::RecentEvent& event : context->user.history.events()) {
     context->seen.insert(event.item_id());
   }
+  // Co-occurrence with the latest items: one read of their rows, shared by
+  // the covisit source and the scorer.
+  if (settings.budgets.covisit > 0 || settings.weights.covisit != 0) {
+    absl::StatusOr<CovisitAffinity> covisit = ComputeCovisitAffinity(
+        store_, context->user.history, settings.covisit, context->now_ms, context->seen);
+    if (!covisit.ok()) return covisit.status();
+    context->covisit = *std::move(covisit);
+  }
 
   // The session: one read of the items behind the user's latest events.
   const std::vector<std::string> session_ids =
@@ -246,7 +258,8 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
     if (!records.ok()) return records.status();
     SessionVector session =
         BuildSessionVector(context->user.history, *records, context->now_ms,
-                           settings.session_half_life_minutes, settings.session_events);
+                           settings.session_half_life_minutes, settings.session_events,
+                           settings.session_position_decay);
     if (static_cast<int>(session.vector.size()) == dim) {
       context->session_vector = std::move(session.vector);
     }
@@ -361,41 +374,122 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
     return absl::NotFoundError(
         absl::StrCat("item_id: item \"", request.item_id(), "\" does not exist"));
   }
-  if (item->embedding().empty()) {
+  const v1::RelatedSignal signal = request.signal() == v1::RELATED_SIGNAL_UNSPECIFIED
+                                       ? v1::RELATED_SIGNAL_BLEND
+                                       : request.signal();
+  const bool has_embedding = !item->embedding().empty();
+  if (signal == v1::RELATED_SIGNAL_EMBEDDING && !has_embedding) {
     return absl::FailedPreconditionError(
         absl::StrCat("item_id: item \"", request.item_id(), "\" has no embedding yet"));
   }
-  index::SearchFilter filter;
-  filter.kind_mask = KindMask(request.kinds());
-  filter.region = request.context().region();
-  filter.available_only = true;
-  filter.exclude_ids = {request.item_id()};
-  const std::vector<float> query(item->embedding().begin(), item->embedding().end());
   const std::shared_ptr<const index::IndexVersion> version = items_.Current();
-  absl::StatusOr<std::vector<index::Hit>> hits =
-      version->index->Search(query, request.count(), filter);
-  if (!hits.ok()) return hits.status();
-
   std::vector<Candidate> candidates;
-  for (index::Hit& hit : *hits) {
-    Candidate c;
-    c.item_id = std::move(hit.id);
-    c.sources.emplace_back("ann:item");
-    c.retrieval_similarity = hit.score;
-    c.score = hit.score;
-    c.contributions.emplace_back("similarity", hit.score);
-    candidates.push_back(std::move(c));
+  if (signal != v1::RELATED_SIGNAL_COVISIT && has_embedding) {
+    index::SearchFilter filter;
+    filter.kind_mask = KindMask(request.kinds());
+    filter.region = request.context().region();
+    filter.available_only = true;
+    filter.exclude_ids = {request.item_id()};
+    const std::vector<float> query(item->embedding().begin(), item->embedding().end());
+    absl::StatusOr<std::vector<index::Hit>> hits =
+        version->index->Search(query, request.count(), filter);
+    if (!hits.ok()) return hits.status();
+    for (index::Hit& hit : *hits) {
+      Candidate c;
+      c.item_id = std::move(hit.id);
+      c.sources.emplace_back("ann:item");
+      c.retrieval_similarity = hit.score;
+      candidates.push_back(std::move(c));
+    }
+  }
+  // Co-occurrence weights by item, for those the item's row names.
+  absl::flat_hash_map<std::string, double> together;
+  if (signal != v1::RELATED_SIGNAL_EMBEDDING) {
+    const int64_t now_ms =
+        request.context().now_ms() > 0 ? request.context().now_ms() : NowMs();
+    absl::StatusOr<std::vector<store::CovisitRow>> rows = store_.ReadCovisit(ids, now_ms);
+    if (!rows.ok()) return rows.status();
+    absl::flat_hash_map<std::string, size_t> position;
+    for (size_t i = 0; i < candidates.size(); ++i) position[candidates[i].item_id] = i;
+    for (const auto& [id, weight] : (*rows)[0].neighbors) {
+      if (id == request.item_id() || weight <= 0) continue;
+      together[id] = weight;
+      if (auto it = position.find(id); it != position.end()) {
+        candidates[it->second].sources.emplace_back("covisit");
+        continue;
+      }
+      Candidate c;
+      c.item_id = id;
+      c.sources.emplace_back("covisit");
+      candidates.push_back(std::move(c));
+    }
   }
   FeedContext context;
+  context.kind_mask = KindMask(request.kinds());
+  context.region = request.context().region();
   if (absl::Status s = hydrator_.Hydrate(&context, &candidates); !s.ok()) return s;
+  // The index searched with these filters already; items only the
+  // co-occurrence row names need them here. Deleted items drop out too.
+  const KindFilter kind;
+  const RegionFilter region;
+  const AvailabilityFilter available;
+  std::erase_if(candidates, [&](const Candidate& c) {
+    if (c.item == nullptr) return true;
+    return !c.retrieval_similarity &&
+           !(kind.Keep(c, context) && region.Keep(c, context) &&
+             available.Keep(c, context));
+  });
+  bool any_similar = false;
+  float best_similarity = 0;
+  double best_together = 0;
+  for (const Candidate& c : candidates) {
+    if (c.retrieval_similarity) {
+      any_similar = true;
+      best_similarity = std::max(best_similarity, *c.retrieval_similarity);
+    }
+    if (auto it = together.find(c.item_id); it != together.end()) {
+      best_together = std::max(best_together, it->second);
+    }
+  }
+  // One signal alone keeps its own scores (EMBEDDING: the inner product, as
+  // ever); with both, each is a share of its best, then mixed.
+  const bool any_together = best_together > 0;
+  const float blend = !any_together ? 0.0f
+                      : !any_similar
+                          ? 1.0f
+                          : static_cast<float>(options_.settings.covisit.related_blend);
+  for (Candidate& c : candidates) {
+    c.score = 0;
+    if (c.retrieval_similarity && blend < 1) {
+      float similarity = *c.retrieval_similarity;
+      if (any_together) {
+        similarity =
+            best_similarity > 0 ? std::max(0.0f, similarity) / best_similarity : 0;
+      }
+      c.contributions.emplace_back("similarity", (1 - blend) * similarity);
+      c.score += (1 - blend) * similarity;
+    }
+    if (auto it = together.find(c.item_id); it != together.end() && blend > 0) {
+      const float share = static_cast<float>(it->second / best_together);
+      c.contributions.emplace_back("covisit", blend * share);
+      c.score += blend * share;
+    }
+  }
+  std::stable_sort(
+      candidates.begin(), candidates.end(),
+      [](const Candidate& a, const Candidate& b) { return a.score > b.score; });
+  if (static_cast<int>(candidates.size()) > request.count()) {
+    candidates.resize(request.count());
+  }
   v1::GetRelatedResponse response;
   response.set_request_id(NewRequestId());
   response.set_index_version(version->name);
-  const std::string reason = absl::StrCat(
-      "similar to ", item->title().empty() ? request.item_id() : item->title());
+  const std::string& title = item->title().empty() ? request.item_id() : item->title();
   for (const Candidate& c : candidates) {
-    if (c.item == nullptr) continue;  // deleted after the search
-    Fill(c, reason, response.add_items());
+    Fill(c,
+         Has(c, "ann:item") ? absl::StrCat("similar to ", title)
+                            : absl::StrCat("often chosen together with ", title),
+         response.add_items());
   }
   return response;
 }

@@ -52,8 +52,8 @@ std::vector<std::string> SessionItemIds(const store::UserHistory& history,
 
 SessionVector BuildSessionVector(const store::UserHistory& history,
                                  const std::vector<store::ItemRecord>& items,
-                                 int64_t now_ms, double half_life_minutes,
-                                 int max_events) {
+                                 int64_t now_ms, double half_life_minutes, int max_events,
+                                 double position_decay) {
   absl::flat_hash_map<std::string, const v1::Item*> by_id;
   size_t dim = 0;
   for (const store::ItemRecord& record : items) {
@@ -73,7 +73,13 @@ SessionVector BuildSessionVector(const store::UserHistory& history,
     const double type_weight = SessionEventWeight(event.type());
     auto item = by_id.find(event.item_id());
     if (type_weight <= 0 || item == by_id.end()) return;
+    // The item's position among the contributing items, newest first: the
+    // one it has already, or the next.
+    auto known = strongest.find(event.item_id());
+    const size_t position =
+        known != strongest.end() ? known->second.first : out.items.size();
     double weight = type_weight;
+    if (position_decay != 1.0) weight *= std::pow(position_decay, position);
     if (half_life_ms > 0) {
       // An event stamped after `now` (clock skew) counts as happening now.
       const double age_ms =

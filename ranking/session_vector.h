@@ -31,14 +31,18 @@ std::vector<std::string> SessionItemIds(const store::UserHistory& history,
                                         int max_events);
 
 // The normalised sum of item embeddings over the newest `max_events` events,
-// each weighted by SessionEventWeight times 0.5^(age / half life); a
-// non-positive half life means no decay. `items` are the records of
-// SessionItemIds(history, max_events) (matched by id, so their order does
-// not matter); items without an embedding, or whose embedding's dimension
-// differs from the first one found, are skipped.
+// each weighted by SessionEventWeight times 0.5^(age / half life) times
+// position_decay^p, where p is the position of the event's item among the
+// contributing items, newest first (so the latest item leads even when all
+// events carry one time, as in replayed logs). A non-positive half life
+// means no time decay; a position decay of 1 means none by position.
+// `items` are the records of SessionItemIds(history, max_events) (matched
+// by id, so their order does not matter); items without an embedding, or
+// whose embedding's dimension differs from the first one found, are skipped.
 SessionVector BuildSessionVector(const store::UserHistory& history,
                                  const std::vector<store::ItemRecord>& items,
                                  int64_t now_ms, double half_life_minutes,
-                                 int max_events = std::numeric_limits<int>::max());
+                                 int max_events = std::numeric_limits<int>::max(),
+                                 double position_decay = 1.0);
 
 }  // namespace zhongcao::ranking

@@ -118,6 +118,10 @@ absl::Status ValidateGetRelated(const v1::GetRelatedRequest& request,
     return s;
   if (absl::Status s = ValidateCount(request.count(), limits); !s.ok()) return s;
   if (absl::Status s = ValidateKinds(request.kinds()); !s.ok()) return s;
+  if (!v1::RelatedSignal_IsValid(request.signal())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signal: unknown related signal ", request.signal()));
+  }
   return ValidateContext(request.context(), "context", limits);
 }
 

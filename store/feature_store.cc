@@ -32,6 +32,7 @@ enum Family {
   kChangeLog,
   kTrending,
   kItemsByTag,
+  kCovisit,
   kFamilyCount
 };
 const char* const kFamilyNames[kFamilyCount] = {rocksdb::kDefaultColumnFamilyName.c_str(),
@@ -44,7 +45,8 @@ const char* const kFamilyNames[kFamilyCount] = {rocksdb::kDefaultColumnFamilyNam
                                                 "items_by_creator",
                                                 "change_log",
                                                 "trending",
-                                                "items_by_tag"};
+                                                "items_by_tag",
+                                                "covisit"};
 
 // The store's own keys in the meta family; callers' keys get a prefix, so
 // PutMeta can never overwrite these.
@@ -149,6 +151,12 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
   if (options.trending_tau_ms <= 0) {
     return absl::InvalidArgumentError("trending_tau_ms must be positive");
   }
+  if (options.covisit_window < 0 || options.covisit_backward < 0 ||
+      options.covisit_tau_ms <= 0 || options.covisit_row_limit <= 0) {
+    return absl::InvalidArgumentError(
+        "covisit_window and covisit_backward must not be negative, covisit_tau_ms "
+        "and covisit_row_limit must be positive");
+  }
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
@@ -165,6 +173,10 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
     if (i == kHistories)
       cf.merge_operator = NewHistoryMergeOperator(options.history_limit);
     if (i == kTrending) cf.merge_operator = NewTrendMergeOperator();
+    if (i == kCovisit) {
+      cf.merge_operator =
+          NewCovisitMergeOperator(options.covisit_tau_ms, options.covisit_row_limit);
+    }
     descriptors.emplace_back(kFamilyNames[i], cf);
   }
   auto handles = std::make_unique<Handles>();
@@ -357,6 +369,7 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
     if (!was.has_value()) continue;
     remove_secondary(*was);
     remove_trends(id);
+    batch.Delete(handles_->families[kCovisit], id);
     batch.Delete(handles_->families[kItems], id);
     batch.Delete(handles_->families[kCounters], id);
     deleted_ids.push_back(id);
@@ -463,10 +476,63 @@ absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FeatureStore::User
   return regions;
 }
 
+absl::Status FeatureStore::StartCovisitUsers(std::span<const v1::Event> events,
+                                             CovisitPairer* pairer) const {
+  absl::flat_hash_set<absl::string_view> users;
+  std::vector<rocksdb::Slice> keys;
+  for (const v1::Event& event : events) {
+    if (TrendWeight(event.type()) <= 0) continue;
+    if (users.insert(event.user_id()).second) keys.emplace_back(event.user_id());
+  }
+  if (keys.empty()) return absl::OkStatus();
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kHistories], keys.size(),
+                keys.data(), values.data(), statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string user_id = keys[i].ToString();
+    if (statuses[i].IsNotFound()) {
+      pairer->StartUser(user_id, UserHistory());
+      continue;
+    }
+    if (!statuses[i].ok()) return ToStatus(statuses[i], "reading histories");
+    absl::StatusOr<UserHistory> history = Parse<UserHistory>(values[i], "history");
+    if (!history.ok()) return history.status();
+    pairer->StartUser(user_id, *history);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<CovisitRow>> FeatureStore::ReadCovisit(
+    std::span<const std::string> item_ids, int64_t now_ms) const {
+  std::vector<rocksdb::Slice> keys(item_ids.begin(), item_ids.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kCovisit], keys.size(),
+                keys.data(), values.data(), statuses.data());
+  std::vector<CovisitRow> rows(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    if (!statuses[i].ok()) return ToStatus(statuses[i], "reading co-visitation");
+    absl::StatusOr<CovisitRecord> record =
+        Parse<CovisitRecord>(values[i], "co-visitation row");
+    if (!record.ok()) return record.status();
+    rows[i] = CovisitRowAt(*record, now_ms, options_.covisit_tau_ms);
+  }
+  return rows;
+}
+
 absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
   absl::StatusOr<absl::flat_hash_map<std::string, std::string>> user_regions =
       UserRegions(events);
   if (!user_regions.ok()) return user_regions.status();
+  CovisitPairer covisit({.window = options_.covisit_window,
+                         .backward = options_.covisit_backward,
+                         .tau_ms = options_.covisit_tau_ms,
+                         .row_limit = options_.covisit_row_limit});
+  if (covisit.enabled()) {
+    if (absl::Status s = StartCovisitUsers(events, &covisit); !s.ok()) return s;
+  }
   // One merge operand per item, per user and per trend row, however many
   // events they have.
   absl::flat_hash_map<std::string, ItemCounters> counters;
@@ -501,6 +567,7 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
     recent->set_item_id(event.item_id());
     recent->set_type(event.type());
     recent->set_timestamp_ms(event.timestamp_ms());
+    covisit.Add(event);
     const double weight = TrendWeight(event.type());
     if (weight <= 0) continue;
     const double value =
@@ -519,6 +586,9 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
   for (const std::string& user_id : user_order) {
     batch.Merge(handles_->families[kHistories], user_id,
                 histories[user_id].SerializeAsString());
+  }
+  for (const auto& [item_id, row] : covisit.TakeOperands()) {
+    batch.Merge(handles_->families[kCovisit], item_id, row.SerializeAsString());
   }
   std::vector<std::string> trend_keys;
   trend_keys.reserve(trends.size());

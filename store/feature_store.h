@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "store/covisit.h"
 #include "store/records.pb.h"
 #include "store/trending.h"
 #include "zhongcao/v1/types.pb.h"
@@ -60,6 +61,15 @@ struct StoreOptions {
   // server that may hold the directory open for writing. Writes fail; the
   // in-memory trending boards stay empty.
   bool read_only = false;
+  // Co-visitation rows kept by RecordEvents (store/covisit.h): previous
+  // items paired with each event (0 turns pairing off), the backward
+  // weight, the time constant (a pair counts half after about 0.69 tau;
+  // another value at reopen simply decays the stored rows by it), and the
+  // neighbours kept per row.
+  int covisit_window = 5;
+  double covisit_backward = 0.5;
+  int64_t covisit_tau_ms = 30LL * 24 * 3600 * 1000;
+  int covisit_row_limit = 200;
 };
 
 // An item as the ranking stages see it. `item` is null when the id is
@@ -105,10 +115,13 @@ class FeatureStore {
   absl::StatusOr<ItemWriteResult> DeleteItems(std::span<const std::string> ids);
   absl::Status UpsertUsers(std::span<const v1::User> users);
   absl::Status UpsertCreators(std::span<const v1::Creator> creators);
-  // Adds events to item counters, user histories and trends. An event
-  // trends in its own region, else in its user's stored region, and always
-  // in the trend of all regions (""). Trend boards follow once the batch is
-  // durable.
+  // Adds events to item counters, user histories, trends and co-visitation
+  // rows. An event trends in its own region, else in its user's stored
+  // region, and always in the trend of all regions (""). Trend boards
+  // follow once the batch is durable. Co-visitation pairs each event with
+  // its user's previous items (store/covisit.h), those read from the stored
+  // history with one MultiGet and then the batch's own, in order; two
+  // batches of one user written concurrently do not pair with each other.
   absl::Status RecordEvents(std::span<const v1::Event> events);
 
   // One MultiGet for a user's profile and history.
@@ -146,6 +159,13 @@ class FeatureStore {
   absl::StatusOr<std::vector<std::pair<std::string, double>>> TopTrending(
       absl::string_view region, int limit, int64_t now_ms) const;
 
+  // The co-visitation rows of `item_ids`, in their order, decayed to
+  // `now_ms`, neighbours best first; an empty row for an item without one.
+  // Neighbours may name deleted items: readers drop them when hydrating.
+  // One MultiGet.
+  absl::StatusOr<std::vector<CovisitRow>> ReadCovisit(
+      std::span<const std::string> item_ids, int64_t now_ms) const;
+
   // Calls `fn` for every item, in id order; stops at the first error.
   absl::Status ForEachItem(const std::function<absl::Status(const v1::Item&)>& fn) const;
   // Calls `fn` for every user profile, in id order; stops at the first error.
@@ -178,6 +198,10 @@ class FeatureStore {
   // Stored regions of the users of events that carry no region.
   absl::StatusOr<absl::flat_hash_map<std::string, std::string>> UserRegions(
       std::span<const v1::Event> events) const;
+  // The stored histories of the users of `events` that weigh something,
+  // in the pairer; one MultiGet.
+  absl::Status StartCovisitUsers(std::span<const v1::Event> events,
+                                 CovisitPairer* pairer) const;
   // Reads the merged trend rows `keys` and offers them to the boards.
   absl::Status RefreshBoards(const std::vector<std::string>& keys);
   template <typename Message>

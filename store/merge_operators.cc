@@ -5,6 +5,7 @@
 
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
+#include "store/covisit.h"
 #include "store/records.pb.h"
 #include "store/trending.h"
 
@@ -97,6 +98,35 @@ class TrendMergeOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "zhongcao.Trend.logsumexp"; }
 };
 
+class CovisitMergeOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  CovisitMergeOperator(int64_t tau_ms, int row_limit)
+      : tau_ms_(tau_ms), row_limit_(row_limit) {}
+
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    CovisitRecord row;
+    CovisitRecord more;
+    if (existing != nullptr &&
+        !row.ParseFromArray(existing->data(), static_cast<int>(existing->size()))) {
+      return false;
+    }
+    if (!more.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      return false;
+    }
+    MergeCovisitRecords(more, tau_ms_, row_limit_, &row);
+    return row.SerializeToString(new_value);
+  }
+  // Rows merged under another tau or limit stay valid rows, so the name
+  // does not carry them.
+  const char* Name() const override { return "zhongcao.Covisit.decayed_sum"; }
+
+ private:
+  int64_t tau_ms_;
+  int row_limit_;
+};
+
 }  // namespace
 
 std::shared_ptr<rocksdb::MergeOperator> NewCountersMergeOperator() {
@@ -109,6 +139,11 @@ std::shared_ptr<rocksdb::MergeOperator> NewHistoryMergeOperator(int limit) {
 
 std::shared_ptr<rocksdb::MergeOperator> NewTrendMergeOperator() {
   return std::make_shared<TrendMergeOperator>();
+}
+
+std::shared_ptr<rocksdb::MergeOperator> NewCovisitMergeOperator(int64_t tau_ms,
+                                                                int row_limit) {
+  return std::make_shared<CovisitMergeOperator>(tau_ms, row_limit);
 }
 
 }  // namespace zhongcao::store

@@ -2,6 +2,7 @@
 // without a read-modify-write, so concurrent writers never lose an update.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 
 #include "rocksdb/merge_operator.h"
@@ -16,5 +17,10 @@ std::shared_ptr<rocksdb::MergeOperator> NewHistoryMergeOperator(int limit);
 
 // Adds two trend values (see store/trending.h) by log-sum-exp.
 std::shared_ptr<rocksdb::MergeOperator> NewTrendMergeOperator();
+
+// Adds two co-visitation rows (see store/covisit.h): decayed with `tau_ms`
+// to the newer time, summed, and truncated to the best `row_limit`.
+std::shared_ptr<rocksdb::MergeOperator> NewCovisitMergeOperator(int64_t tau_ms,
+                                                                int row_limit);
 
 }  // namespace zhongcao::store

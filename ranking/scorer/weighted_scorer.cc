@@ -79,6 +79,7 @@ void WeightedScorer::Score(const FeedContext& context, const ScoringWeights& w,
          w.following * (context.following.contains(item.creator_id()) ? 1.0f : 0.0f)},
         {"creator_trust", w.creator_trust * CreatorTrust(c.creator)},
         {"price_fit", w.price_fit * PriceFit(item, context.typical_price_cents)},
+        {"covisit", w.covisit * context.covisit.Feature(c.item_id)},
     };
     c.score = 0;
     c.contributions.clear();

@@ -17,6 +17,8 @@
 //                       0.3, unknown 0.2 (niche trusted voices convert best)
 //   price_fit           products with a known typical price for the user:
 //                       exp(-|ln(price / typical)|)
+//   covisit             co-occurrence with the user's latest items, as a share
+//                       of the request's strongest (ranking/covisit_affinity.h)
 //
 // A learned model is another Scorer behind the same interface.
 #pragma once

@@ -1,0 +1,132 @@
+#include "store/covisit.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "store/trending.h"
+
+namespace zhongcao::store {
+namespace {
+
+bool BetterNeighbor(const std::pair<std::string, double>& a,
+                    const std::pair<std::string, double>& b) {
+  return a.second != b.second ? a.second > b.second : a.first < b.first;
+}
+
+// Writes `weights` into `record` best first, at most `limit` of them.
+void FillNeighbors(std::vector<std::pair<std::string, double>> weights, int limit,
+                   CovisitRecord* record) {
+  const size_t keep = std::min(weights.size(), static_cast<size_t>(std::max(limit, 0)));
+  std::partial_sort(weights.begin(), weights.begin() + keep, weights.end(),
+                    BetterNeighbor);
+  record->clear_neighbors();
+  for (size_t i = 0; i < keep; ++i) {
+    CovisitNeighbor* n = record->add_neighbors();
+    n->set_item_id(std::move(weights[i].first));
+    n->set_weight(weights[i].second);
+  }
+}
+
+}  // namespace
+
+double CovisitDecay(int64_t from_ms, int64_t to_ms, int64_t tau_ms) {
+  if (to_ms <= from_ms) return 1;
+  return std::exp(-static_cast<double>(to_ms - from_ms) / static_cast<double>(tau_ms));
+}
+
+void MergeCovisitRecords(const CovisitRecord& more, int64_t tau_ms, int row_limit,
+                         CovisitRecord* into) {
+  const int64_t at = std::max(into->updated_ms(), more.updated_ms());
+  const double keep = CovisitDecay(into->updated_ms(), at, tau_ms);
+  const double add = CovisitDecay(more.updated_ms(), at, tau_ms);
+  absl::flat_hash_map<std::string, double> sum;
+  sum.reserve(into->neighbors_size() + more.neighbors_size());
+  for (const CovisitNeighbor& n : into->neighbors())
+    sum[n.item_id()] += keep * n.weight();
+  for (const CovisitNeighbor& n : more.neighbors()) sum[n.item_id()] += add * n.weight();
+  into->set_total(keep * into->total() + add * more.total());
+  into->set_updated_ms(at);
+  FillNeighbors({sum.begin(), sum.end()}, row_limit, into);
+}
+
+CovisitRow CovisitRowAt(const CovisitRecord& record, int64_t now_ms, int64_t tau_ms) {
+  const double decay = CovisitDecay(record.updated_ms(), now_ms, tau_ms);
+  CovisitRow row;
+  row.total = decay * record.total();
+  row.neighbors.reserve(record.neighbors_size());
+  for (const CovisitNeighbor& n : record.neighbors()) {
+    row.neighbors.emplace_back(n.item_id(), decay * n.weight());
+  }
+  // Stored best first already; sorting again costs little and keeps readers
+  // safe from rows written by another version.
+  std::sort(row.neighbors.begin(), row.neighbors.end(), BetterNeighbor);
+  return row;
+}
+
+void CovisitPairer::StartUser(const std::string& user_id, const UserHistory& history) {
+  std::vector<std::string>& recent = recent_[user_id];
+  recent.clear();
+  const size_t room = static_cast<size_t>(options_.window) + 1;
+  for (int i = history.events_size() - 1; i >= 0 && recent.size() < room; --i) {
+    const RecentEvent& event = history.events(i);
+    if (TrendWeight(event.type()) <= 0) continue;
+    if (std::find(recent.begin(), recent.end(), event.item_id()) == recent.end()) {
+      recent.push_back(event.item_id());
+    }
+  }
+}
+
+void CovisitPairer::Add(const v1::Event& event) {
+  const double weight = TrendWeight(event.type());
+  if (weight <= 0 || !enabled()) return;
+  std::vector<std::string>& recent = recent_[event.user_id()];
+  const std::string& item = event.item_id();
+  int d = 0;
+  for (const std::string& previous : recent) {
+    if (previous == item) continue;
+    if (++d > options_.window) break;
+    AddWeight(previous, item, weight / d, event.timestamp_ms());
+    if (options_.backward > 0) {
+      AddWeight(item, previous, options_.backward * weight / d, event.timestamp_ms());
+    }
+  }
+  // The item becomes the user's newest.
+  auto it = std::find(recent.begin(), recent.end(), item);
+  if (it != recent.end()) recent.erase(it);
+  recent.insert(recent.begin(), item);
+  if (recent.size() > static_cast<size_t>(options_.window) + 1) recent.pop_back();
+}
+
+void CovisitPairer::AddWeight(const std::string& from, const std::string& to,
+                              double weight, int64_t at_ms) {
+  auto [it, inserted] = rows_.try_emplace(from);
+  PendingRow& row = it->second;
+  if (inserted) {
+    row.updated_ms = at_ms;
+  } else if (at_ms > row.updated_ms) {
+    // Events of one batch may come out of time order; the row keeps the
+    // newest time and everything else is decayed to it.
+    const double decay = CovisitDecay(row.updated_ms, at_ms, options_.tau_ms);
+    row.total *= decay;
+    for (auto& [id, w] : row.weights) w *= decay;
+    row.updated_ms = at_ms;
+  }
+  const double worth = weight * CovisitDecay(at_ms, row.updated_ms, options_.tau_ms);
+  row.total += worth;
+  row.weights[to] += worth;
+}
+
+absl::flat_hash_map<std::string, CovisitRecord> CovisitPairer::TakeOperands() {
+  absl::flat_hash_map<std::string, CovisitRecord> operands;
+  operands.reserve(rows_.size());
+  for (auto& [id, row] : rows_) {
+    CovisitRecord& record = operands[id];
+    record.set_updated_ms(row.updated_ms);
+    record.set_total(row.total);
+    FillNeighbors({row.weights.begin(), row.weights.end()}, options_.row_limit, &record);
+  }
+  rows_.clear();
+  return operands;
+}
+
+}  // namespace zhongcao::store

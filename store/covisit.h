@@ -1,0 +1,84 @@
+// Item-to-item co-visitation ("viewed or bought together"): rows of
+// time-decayed weights from a source item to the items users engaged with
+// around it, built from events as they are recorded, so the next request
+// sees them without a rebuild.
+//
+// For an event of weight w (store/trending.h's TrendWeight; impressions add
+// nothing) by user u on item j, each of u's `window` most recent distinct
+// other items i before it (d = 1 the newest) gets i -> j += w / d (forward:
+// what comes next is what we want to predict) and j -> i += backward * w / d.
+// A row decays with time constant tau: a weight added at t is worth
+// w * exp(-(now - t) / tau) at `now`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "store/records.pb.h"
+#include "zhongcao/v1/types.pb.h"
+
+namespace zhongcao::store {
+
+struct CovisitOptions {
+  int window = 5;         // previous items paired with each event; 0: off
+  double backward = 0.5;  // weight of j -> i relative to i -> j
+  int64_t tau_ms = 30LL * 24 * 3600 * 1000;
+  int row_limit = 200;  // neighbours kept per row, the heaviest
+};
+
+// One row as readers see it, decayed to the time asked for.
+struct CovisitRow {
+  std::vector<std::pair<std::string, double>> neighbors;  // best first
+  // Every weight ever added to the row, decayed, including that of
+  // neighbours truncated off it: what a neighbour's weight is a share of.
+  double total = 0;
+};
+
+// exp(-(to_ms - from_ms) / tau_ms), and 1 when `to_ms` is not later.
+double CovisitDecay(int64_t from_ms, int64_t to_ms, int64_t tau_ms);
+
+// Adds `more` to `into`: both decayed to the newer time, weights summed by
+// neighbour, then the best `row_limit` kept (ties by id). Commutative; the
+// total is exact whatever truncation drops.
+void MergeCovisitRecords(const CovisitRecord& more, int64_t tau_ms, int row_limit,
+                         CovisitRecord* into);
+
+// `record` decayed to `now_ms` (never grown when now is earlier), best first.
+CovisitRow CovisitRowAt(const CovisitRecord& record, int64_t now_ms, int64_t tau_ms);
+
+// Turns one batch of events into one merge operand per source item. Knows
+// each user's items from before the batch (StartUser) and then the batch's
+// own events, in order.
+class CovisitPairer {
+ public:
+  explicit CovisitPairer(const CovisitOptions& options) : options_(options) {}
+
+  bool enabled() const { return options_.window > 0; }
+  // The user's stored history (oldest first), before this batch.
+  void StartUser(const std::string& user_id, const UserHistory& history);
+  // Pairs the event with the user's previous items, then makes its item the
+  // user's newest. Events that weigh nothing (impressions) are ignored.
+  void Add(const v1::Event& event);
+  // The operands, by source item id; leaves the pairer empty.
+  absl::flat_hash_map<std::string, CovisitRecord> TakeOperands();
+
+ private:
+  struct PendingRow {
+    int64_t updated_ms = 0;
+    double total = 0;
+    absl::flat_hash_map<std::string, double> weights;
+  };
+  void AddWeight(const std::string& from, const std::string& to, double weight,
+                 int64_t at_ms);
+
+  CovisitOptions options_;
+  // Per user: distinct items with weight, newest first, at most window + 1
+  // (one more, so that `window` remain after skipping the event's own item).
+  absl::flat_hash_map<std::string, std::vector<std::string>> recent_;
+  absl::flat_hash_map<std::string, PendingRow> rows_;
+};
+
+}  // namespace zhongcao::store

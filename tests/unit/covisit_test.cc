@@ -1,0 +1,263 @@
+// Unit tests of the feature store's co-visitation rows (store/covisit.h):
+// pairing by window and direction, event weights, decay, truncation with the
+// total kept, batch order, deletes and reopening.
+#include "store/covisit.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "store/feature_store.h"
+
+namespace zhongcao::store {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::DoubleNear;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+
+constexpr int64_t kT = 1'700'000'000'000;
+constexpr int64_t kTau = 3'600'000;
+
+v1::Event Event(const std::string& user, const std::string& item, v1::EventType type,
+                int64_t ts = kT) {
+  v1::Event event;
+  event.set_user_id(user);
+  event.set_item_id(item);
+  event.set_type(type);
+  event.set_timestamp_ms(ts);
+  return event;
+}
+
+v1::Event Click(const std::string& user, const std::string& item, int64_t ts = kT) {
+  return Event(user, item, v1::EVENT_TYPE_CLICK, ts);
+}
+
+class CovisitStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(::testing::TempDir()) /
+           (std::string("zhongcao_covisit_test_") + info->name() + "_" +
+            std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    Reopen();
+  }
+
+  void TearDown() override {
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  void Reopen() {
+    store_.reset();
+    StoreOptions options;
+    options.dir = dir_;
+    options.block_cache_bytes = 8 << 20;
+    options.sync_writes = false;  // see store_test.cc
+    options.covisit_window = window_;
+    options.covisit_backward = backward_;
+    options.covisit_tau_ms = kTau;
+    options.covisit_row_limit = row_limit_;
+    absl::StatusOr<std::unique_ptr<FeatureStore>> store = FeatureStore::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  void Record(const std::vector<v1::Event>& events) {
+    ASSERT_TRUE(store_->RecordEvents(events).ok());
+  }
+
+  CovisitRow Row(const std::string& item, int64_t now_ms = kT) {
+    const std::string ids[] = {item};
+    absl::StatusOr<std::vector<CovisitRow>> rows = store_->ReadCovisit(ids, now_ms);
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.ok() && rows->size() == 1 ? (*rows)[0] : CovisitRow();
+  }
+
+  int window_ = 5;
+  double backward_ = 0.5;
+  int row_limit_ = 200;
+  fs::path dir_;
+  std::unique_ptr<FeatureStore> store_;
+};
+
+TEST_F(CovisitStoreTest, Pairing_ForwardByDistanceBackwardAtHalfWithinTheWindow) {
+  window_ = 2;
+  Reopen();
+  // Separate batches: the previous items come from the stored history.
+  for (const char* item : {"a", "b", "c", "d"}) Record({Click("u", item)});
+  // a was 1st before b, 2nd before c, 3rd before d (outside the window).
+  EXPECT_THAT(Row("a").neighbors, ElementsAre(Pair("b", DoubleNear(1, 1e-9)),
+                                              Pair("c", DoubleNear(0.5, 1e-9))));
+  EXPECT_THAT(Row("b").neighbors, ElementsAre(Pair("c", DoubleNear(1, 1e-9)),
+                                              Pair("a", DoubleNear(0.5, 1e-9)),
+                                              Pair("d", DoubleNear(0.5, 1e-9))));
+  // d's backward row: c at distance 1, b at distance 2.
+  EXPECT_THAT(Row("d").neighbors, ElementsAre(Pair("c", DoubleNear(0.5, 1e-9)),
+                                              Pair("b", DoubleNear(0.25, 1e-9))));
+  EXPECT_NEAR(Row("a").total, 1.5, 1e-9);
+}
+
+TEST_F(CovisitStoreTest, Pairing_WeighsEventTypesAndIgnoresImpressions) {
+  Record({Click("u", "a"), Event("u", "shown", v1::EVENT_TYPE_IMPRESSION),
+          Event("u", "b", v1::EVENT_TYPE_PURCHASE)});
+  // The impression neither pairs nor stands between a and b.
+  EXPECT_THAT(Row("a").neighbors, ElementsAre(Pair("b", DoubleNear(6, 1e-9))));
+  EXPECT_THAT(Row("shown").neighbors, IsEmpty());
+  EXPECT_THAT(Row("b").neighbors, ElementsAre(Pair("a", DoubleNear(3, 1e-9))));
+}
+
+TEST_F(CovisitStoreTest, Pairing_PreviousItemsAreDistinctAndNeverTheItemItself) {
+  Record({Click("u", "a"), Click("u", "b"), Click("u", "a"), Click("u", "c")});
+  // Before c the distinct items newest first are a, b: a at distance 1.
+  const CovisitRow a = Row("a");
+  EXPECT_THAT(a.neighbors,
+              ElementsAre(Pair("b", DoubleNear(1 + 0.5, 1e-9)),  // a->b, then b<-a
+                          Pair("c", DoubleNear(1, 1e-9))));
+  EXPECT_THAT(Row("c").neighbors, ElementsAre(Pair("a", DoubleNear(0.5, 1e-9)),
+                                              Pair("b", DoubleNear(0.25, 1e-9))));
+}
+
+TEST_F(CovisitStoreTest, BatchOrder_OneBatchPairsLikeSeparateOnesAndUsersStayApart) {
+  Record({Click("u1", "a"), Click("u2", "x"), Click("u1", "b"), Click("u2", "y")});
+  EXPECT_THAT(Row("a").neighbors, ElementsAre(Pair("b", DoubleNear(1, 1e-9))));
+  EXPECT_THAT(Row("x").neighbors, ElementsAre(Pair("y", DoubleNear(1, 1e-9))));
+  // A later batch continues from both: u1's newest is b, then a.
+  Record({Click("u1", "c")});
+  EXPECT_THAT(Row("b").neighbors, ElementsAre(Pair("c", DoubleNear(1, 1e-9)),
+                                              Pair("a", DoubleNear(0.5, 1e-9))));
+  EXPECT_THAT(Row("a").neighbors, ElementsAre(Pair("b", DoubleNear(1, 1e-9)),
+                                              Pair("c", DoubleNear(0.5, 1e-9))));
+}
+
+TEST_F(CovisitStoreTest, Decay_RowsDecayWithTauToTheReadTime) {
+  Record({Click("u", "a", kT), Click("u", "b", kT)});
+  // One tau later a second pair, in another batch, adds at full weight.
+  Record({Click("v", "a", kT + kTau), Click("v", "b", kT + kTau)});
+  const double old_part = std::exp(-1.0);
+  EXPECT_THAT(Row("a", kT + kTau).neighbors,
+              ElementsAre(Pair("b", DoubleNear(1 + old_part, 1e-9))));
+  EXPECT_NEAR(Row("a", kT + 2 * kTau).total, (1 + old_part) * old_part, 1e-9);
+  // Reading at an earlier time never grows a row.
+  EXPECT_NEAR(Row("a", kT).total, 1 + old_part, 1e-9);
+}
+
+TEST_F(CovisitStoreTest, Decay_OutOfOrderEventsInOneBatchDecayToTheNewest) {
+  Record({Click("u", "a", kT + kTau), Click("u", "b", kT + kTau), Click("u", "c", kT)});
+  // c happened one tau before the row's newest pair.
+  EXPECT_THAT(Row("a", kT + kTau).neighbors,
+              ElementsAre(Pair("b", DoubleNear(1, 1e-9)),
+                          Pair("c", DoubleNear(0.5 * std::exp(-1.0), 1e-9))));
+}
+
+TEST_F(CovisitStoreTest, Truncation_KeepsTheHeaviestAndTheWholeTotal) {
+  row_limit_ = 2;
+  Reopen();
+  Record({Click("u1", "a"), Event("u1", "b", v1::EVENT_TYPE_PURCHASE)});
+  Record({Click("u2", "a"), Event("u2", "c", v1::EVENT_TYPE_LIKE)});
+  Record({Click("u3", "a"), Click("u3", "d")});
+  Record({Click("u4", "a"), Event("u4", "e", v1::EVENT_TYPE_LIKE)});
+  const CovisitRow row = Row("a");
+  EXPECT_THAT(row.neighbors, ElementsAre(Pair("b", DoubleNear(6, 1e-9)),
+                                         Pair("c", DoubleNear(2, 1e-9))));
+  EXPECT_NEAR(row.total, 6 + 2 + 1 + 2, 1e-9);
+  // Truncation also holds within one batch.
+  Record({Click("w", "p"), Click("w", "q"), Click("w", "r"), Click("w", "s")});
+  EXPECT_EQ(Row("s").neighbors.size(), 2u);
+  EXPECT_NEAR(Row("s").total, 0.5 + 0.25 + 0.5 / 3, 1e-9);
+}
+
+TEST_F(CovisitStoreTest, WindowZero_TurnsPairingOff) {
+  window_ = 0;
+  Reopen();
+  Record({Click("u", "a"), Click("u", "b")});
+  EXPECT_THAT(Row("a").neighbors, IsEmpty());
+  EXPECT_EQ(Row("a").total, 0);
+}
+
+TEST_F(CovisitStoreTest, ReadCovisit_InOrderWithEmptyRowsForUnknownItems) {
+  Record({Click("u", "a"), Click("u", "b")});
+  const std::string ids[] = {"nothing", "b", "a"};
+  absl::StatusOr<std::vector<CovisitRow>> rows = store_->ReadCovisit(ids, kT);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 3u);
+  EXPECT_THAT((*rows)[0].neighbors, IsEmpty());
+  EXPECT_THAT((*rows)[1].neighbors, ElementsAre(Pair("a", DoubleNear(0.5, 1e-9))));
+  EXPECT_THAT((*rows)[2].neighbors, ElementsAre(Pair("b", DoubleNear(1, 1e-9))));
+}
+
+TEST_F(CovisitStoreTest, DeleteItem_DropsItsOwnRow) {
+  std::vector<v1::Item> items(2);
+  items[0].set_id("a");
+  items[1].set_id("b");
+  ASSERT_TRUE(store_->UpsertItems(items).ok());
+  Record({Click("u", "a"), Click("u", "b")});
+  ASSERT_FALSE(Row("a").neighbors.empty());
+  const std::string deleted[] = {"a"};
+  ASSERT_TRUE(store_->DeleteItems(deleted).ok());
+  EXPECT_THAT(Row("a").neighbors, IsEmpty());
+  EXPECT_EQ(Row("a").total, 0);
+  // b still names a; readers drop deleted neighbours when they hydrate.
+  EXPECT_THAT(Row("b").neighbors, ElementsAre(Pair("a", DoubleNear(0.5, 1e-9))));
+}
+
+TEST_F(CovisitStoreTest, Reopen_RowsAndHistoriesSurvive) {
+  Record({Click("u", "a"), Click("u", "b")});
+  Reopen();
+  EXPECT_THAT(Row("a").neighbors, ElementsAre(Pair("b", DoubleNear(1, 1e-9))));
+  // Pairing goes on from the stored history.
+  Record({Click("u", "c")});
+  EXPECT_THAT(Row("a").neighbors, ElementsAre(Pair("b", DoubleNear(1, 1e-9)),
+                                              Pair("c", DoubleNear(0.5, 1e-9))));
+}
+
+TEST(CovisitStoreOptions, InvalidOptionsAreRefused) {
+  StoreOptions options;
+  options.dir = fs::path(::testing::TempDir()) /
+                ("zhongcao_covisit_options_" + std::to_string(::getpid()));
+  options.covisit_row_limit = 0;
+  EXPECT_EQ(FeatureStore::Open(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  options.covisit_row_limit = 10;
+  options.covisit_tau_ms = 0;
+  EXPECT_EQ(FeatureStore::Open(options).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  std::error_code ec;
+  fs::remove_all(options.dir, ec);
+}
+
+TEST(MergeCovisitRecords, IsCommutativeAndKeepsTheTotal) {
+  CovisitRecord x;
+  x.set_updated_ms(kT);
+  x.set_total(3);
+  auto* n = x.add_neighbors();
+  n->set_item_id("p");
+  n->set_weight(3);
+  CovisitRecord y;
+  y.set_updated_ms(kT + kTau);
+  y.set_total(2);
+  n = y.add_neighbors();
+  n->set_item_id("q");
+  n->set_weight(2);
+  CovisitRecord xy = x;
+  MergeCovisitRecords(y, kTau, 1, &xy);
+  CovisitRecord yx = y;
+  MergeCovisitRecords(x, kTau, 1, &yx);
+  EXPECT_EQ(xy.SerializeAsString(), yx.SerializeAsString());
+  EXPECT_EQ(xy.updated_ms(), kT + kTau);
+  EXPECT_NEAR(xy.total(), 2 + 3 * std::exp(-1.0), 1e-9);
+  ASSERT_EQ(xy.neighbors_size(), 1);
+  EXPECT_EQ(xy.neighbors(0).item_id(), "q");  // 2 > 3 / e
+}
+
+}  // namespace
+}  // namespace zhongcao::store
