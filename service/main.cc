@@ -23,6 +23,13 @@ ABSL_FLAG(int, hnsw_ef_search, 96, "HNSW search breadth");
 ABSL_FLAG(int, hnsw_ef_construction, 80, "HNSW build breadth");
 ABSL_FLAG(int, ivf_nprobe, 32, "IVF lists probed per search");
 ABSL_FLAG(int, history_limit, 1000, "Events kept per user");
+ABSL_FLAG(int, covisit_window, 5,
+          "Co-occurrence: previous items of the user each event is paired with; 0: off");
+ABSL_FLAG(double, covisit_backward, 0.5,
+          "Co-occurrence: weight of item -> earlier item, relative to earlier -> later");
+ABSL_FLAG(double, covisit_tau_days, 30,
+          "Co-occurrence decays with this time constant (half after ~0.69 of it)");
+ABSL_FLAG(int, covisit_row_limit, 200, "Co-occurrence: neighbours kept per item");
 ABSL_FLAG(std::string, config, "",
           "TOML file of feed settings, campaigns and experiments (see "
           "deploy/zhongcao.toml); empty: built-in defaults");
@@ -58,6 +65,10 @@ int main(int argc, char** argv) {
   node_options.index.hnsw_ef_construction = absl::GetFlag(FLAGS_hnsw_ef_construction);
   node_options.index.ivf_nprobe = absl::GetFlag(FLAGS_ivf_nprobe);
   node_options.history_limit = absl::GetFlag(FLAGS_history_limit);
+  node_options.covisit_window = absl::GetFlag(FLAGS_covisit_window);
+  node_options.covisit_backward = absl::GetFlag(FLAGS_covisit_backward);
+  node_options.covisit_tau_days = absl::GetFlag(FLAGS_covisit_tau_days);
+  node_options.covisit_row_limit = absl::GetFlag(FLAGS_covisit_row_limit);
   node_options.compact_growing_at = absl::GetFlag(FLAGS_compact_growing_at);
   node_options.compact_dead_fraction = absl::GetFlag(FLAGS_compact_dead_fraction);
   node_options.compaction_threads = absl::GetFlag(FLAGS_compaction_threads);

@@ -99,6 +99,11 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   store::StoreOptions store_options;
   store_options.dir = options.data_dir / "store";
   store_options.history_limit = options.history_limit;
+  store_options.covisit_window = options.covisit_window;
+  store_options.covisit_backward = options.covisit_backward;
+  store_options.covisit_tau_ms =
+      static_cast<int64_t>(options.covisit_tau_days * 24 * 3600 * 1000);
+  store_options.covisit_row_limit = options.covisit_row_limit;
   store_options.sync_writes = options.sync_writes;
   absl::StatusOr<std::unique_ptr<store::FeatureStore>> store =
       store::FeatureStore::Open(store_options);

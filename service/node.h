@@ -26,6 +26,11 @@ struct NodeOptions {
   std::filesystem::path data_dir;  // holds store/ and index/
   index::IndexOptions index;
   int history_limit = 1000;  // events kept per user
+  // Co-visitation rows kept from events (see store::StoreOptions).
+  int covisit_window = 5;
+  double covisit_backward = 0.5;
+  double covisit_tau_days = 30;
+  int covisit_row_limit = 200;
   // Offline bulk loads may skip fsync; a served node never does.
   bool sync_writes = true;
   int snapshots_to_keep = 2;

@@ -696,7 +696,15 @@ class FeedE2E(e2e.RpcAssertions, unittest.TestCase):
         self.assertEqual(after.indexed_vectors, before.indexed_vectors)
         self.assertRpcError(grpc.StatusCode.FAILED_PRECONDITION, "item_id",
                             self.stubs.recommend.GetRelated,
-                            recommend_pb2.GetRelatedRequest(item_id="noemb-1", count=5))
+                            recommend_pb2.GetRelatedRequest(
+                                item_id="noemb-1", count=5,
+                                signal=recommend_pb2.RELATED_SIGNAL_EMBEDDING))
+        # The default blends in co-occurrence, which needs no embedding:
+        # nobody has engaged with the item yet, so nothing, but no error.
+        related = self.stubs.recommend.GetRelated(
+            recommend_pb2.GetRelatedRequest(item_id="noemb-1", count=5),
+            timeout=e2e.RPC_TIMEOUT_S)
+        self.assertEqual(list(related.items), [])
         # Still served: a cold-start feed reads recent items from the store.
         self.assertIn("noemb-1", self.walk("nobody-noemb", 50))
 
