@@ -34,19 +34,34 @@ double CovisitDecay(int64_t from_ms, int64_t to_ms, int64_t tau_ms) {
   return std::exp(-static_cast<double>(to_ms - from_ms) / static_cast<double>(tau_ms));
 }
 
+CovisitRecord SumCovisitRecords(std::span<const CovisitRecord> records, int64_t tau_ms,
+                                int row_limit) {
+  CovisitRecord out;
+  if (records.empty()) return out;
+  int64_t at = records[0].updated_ms();
+  size_t neighbors = 0;
+  for (const CovisitRecord& r : records) {
+    at = std::max(at, r.updated_ms());
+    neighbors += r.neighbors_size();
+  }
+  absl::flat_hash_map<std::string, double> sum;
+  sum.reserve(neighbors);
+  double total = 0;
+  for (const CovisitRecord& r : records) {
+    const double decay = CovisitDecay(r.updated_ms(), at, tau_ms);
+    total += decay * r.total();
+    for (const CovisitNeighbor& n : r.neighbors()) sum[n.item_id()] += decay * n.weight();
+  }
+  out.set_updated_ms(at);
+  out.set_total(total);
+  FillNeighbors({sum.begin(), sum.end()}, row_limit, &out);
+  return out;
+}
+
 void MergeCovisitRecords(const CovisitRecord& more, int64_t tau_ms, int row_limit,
                          CovisitRecord* into) {
-  const int64_t at = std::max(into->updated_ms(), more.updated_ms());
-  const double keep = CovisitDecay(into->updated_ms(), at, tau_ms);
-  const double add = CovisitDecay(more.updated_ms(), at, tau_ms);
-  absl::flat_hash_map<std::string, double> sum;
-  sum.reserve(into->neighbors_size() + more.neighbors_size());
-  for (const CovisitNeighbor& n : into->neighbors())
-    sum[n.item_id()] += keep * n.weight();
-  for (const CovisitNeighbor& n : more.neighbors()) sum[n.item_id()] += add * n.weight();
-  into->set_total(keep * into->total() + add * more.total());
-  into->set_updated_ms(at);
-  FillNeighbors({sum.begin(), sum.end()}, row_limit, into);
+  const CovisitRecord both[] = {*into, more};
+  *into = SumCovisitRecords(both, tau_ms, row_limit);
 }
 
 CovisitRow CovisitRowAt(const CovisitRecord& record, int64_t now_ms, int64_t tau_ms) {

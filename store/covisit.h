@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,11 @@ double CovisitDecay(int64_t from_ms, int64_t to_ms, int64_t tau_ms);
 // total is exact whatever truncation drops.
 void MergeCovisitRecords(const CovisitRecord& more, int64_t tau_ms, int row_limit,
                          CovisitRecord* into);
+
+// The sum of `records` in one pass, as if merged pairwise but truncated
+// only once: what the merge operator does with many operands at a time.
+CovisitRecord SumCovisitRecords(std::span<const CovisitRecord> records, int64_t tau_ms,
+                                int row_limit);
 
 // `record` decayed to `now_ms` (never grown when now is earlier), best first.
 CovisitRow CovisitRowAt(const CovisitRecord& record, int64_t now_ms, int64_t tau_ms);

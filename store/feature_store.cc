@@ -176,6 +176,10 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
     if (i == kCovisit) {
       cf.merge_operator =
           NewCovisitMergeOperator(options.covisit_tau_ms, options.covisit_row_limit);
+      // Popular items gather operands fast; past this many in the memtable
+      // a write folds them into one value, so reads stay cheap between
+      // flushes.
+      cf.max_successive_merges = 64;
     }
     descriptors.emplace_back(kFamilyNames[i], cf);
   }

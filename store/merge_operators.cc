@@ -1,7 +1,9 @@
 #include "store/merge_operators.h"
 
 #include <algorithm>
+#include <deque>
 #include <string>
+#include <vector>
 
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
@@ -98,31 +100,49 @@ class TrendMergeOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "zhongcao.Trend.logsumexp"; }
 };
 
-class CovisitMergeOperator : public rocksdb::AssociativeMergeOperator {
+// Sums all pending operands of a row at once: a popular item collects many
+// operands between compactions, and merging them pairwise would parse and
+// sort the whole row once per operand on every read.
+class CovisitMergeOperator : public rocksdb::MergeOperator {
  public:
   CovisitMergeOperator(int64_t tau_ms, int row_limit)
       : tau_ms_(tau_ms), row_limit_(row_limit) {}
 
-  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
-             const rocksdb::Slice& value, std::string* new_value,
-             rocksdb::Logger* /*logger*/) const override {
-    CovisitRecord row;
-    CovisitRecord more;
-    if (existing != nullptr &&
-        !row.ParseFromArray(existing->data(), static_cast<int>(existing->size()))) {
+  bool FullMergeV2(const MergeOperationInput& in,
+                   MergeOperationOutput* out) const override {
+    std::vector<CovisitRecord> rows(in.operand_list.size() +
+                                    (in.existing_value != nullptr ? 1 : 0));
+    size_t i = 0;
+    if (in.existing_value != nullptr && !Parse(*in.existing_value, &rows[i++])) {
       return false;
     }
-    if (!more.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      return false;
+    for (const rocksdb::Slice& operand : in.operand_list) {
+      if (!Parse(operand, &rows[i++])) return false;
     }
-    MergeCovisitRecords(more, tau_ms_, row_limit_, &row);
-    return row.SerializeToString(new_value);
+    return SumCovisitRecords(rows, tau_ms_, row_limit_)
+        .SerializeToString(&out->new_value);
   }
+
+  bool PartialMergeMulti(const rocksdb::Slice& /*key*/,
+                         const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value,
+                         rocksdb::Logger* /*logger*/) const override {
+    std::vector<CovisitRecord> rows(operands.size());
+    for (size_t i = 0; i < operands.size(); ++i) {
+      if (!Parse(operands[i], &rows[i])) return false;
+    }
+    return SumCovisitRecords(rows, tau_ms_, row_limit_).SerializeToString(new_value);
+  }
+
   // Rows merged under another tau or limit stay valid rows, so the name
   // does not carry them.
   const char* Name() const override { return "zhongcao.Covisit.decayed_sum"; }
 
  private:
+  static bool Parse(const rocksdb::Slice& bytes, CovisitRecord* row) {
+    return row->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  }
+
   int64_t tau_ms_;
   int row_limit_;
 };
