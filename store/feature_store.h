@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "store/log_query.h"
 #include "store/records.pb.h"
 #include "store/trending.h"
 #include "zhongcao/v1/types.pb.h"
@@ -60,6 +61,9 @@ struct StoreOptions {
   // server that may hold the directory open for writing. Writes fail; the
   // in-memory trending boards stay empty.
   bool read_only = false;
+  // RecordEvents keeps every event that names a request id in the outcome
+  // log too (see ReadOutcomes), in the same durable batch.
+  bool outcome_log = true;
 };
 
 // An item as the ranking stages see it. `item` is null when the id is
@@ -162,6 +166,18 @@ class FeatureStore {
   // apart from the store's own bookkeeping, which they cannot overwrite.
   absl::StatusOr<std::optional<std::string>> GetMeta(absl::string_view key) const;
   absl::Status PutMeta(absl::string_view key, absl::string_view value);
+
+  // The exposure log: served responses keyed by (logged_at_ms, request id).
+  // Written through the WAL without fsync: a crash may lose the last
+  // instant of a log, which is acceptable for a log, never a catalog write.
+  absl::Status AppendExposures(std::span<const v1::Exposure> exposures);
+  // Rows logged in [since_ms, until_ms), oldest first (see LogQuery).
+  absl::StatusOr<LogPage<v1::Exposure>> ReadExposures(const LogQuery& query) const;
+  // Events that named a request id, oldest first by the time recorded.
+  absl::StatusOr<LogPage<v1::Outcome>> ReadOutcomes(const LogQuery& query) const;
+  // Drops rows of both logs logged before `before_ms`, then the oldest rows
+  // past `max_rows` in each (0: no cap; counting the rows costs a key scan).
+  absl::Status PruneLogs(int64_t before_ms, int64_t max_rows);
 
   Counts counts() const;
   const std::filesystem::path& dir() const { return options_.dir; }
