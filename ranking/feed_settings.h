@@ -39,6 +39,8 @@ struct SourceBudgets {
   int cold_start_trending = 200;
   // Time a source may take before it is left out of the response.
   int source_deadline_ms = 50;
+
+  bool operator==(const SourceBudgets&) const = default;
 };
 
 struct RerankSettings {

@@ -17,6 +17,7 @@
 #include "index/vector_index.h"
 #include "ranking/campaign.h"
 #include "ranking/experiment/experiments.h"
+#include "ranking/experiment/interleaving.h"
 #include "ranking/feed_pipeline.h"
 #include "ranking/feed_settings.h"
 #include "ranking/source/following_source.h"
@@ -37,6 +38,10 @@ struct RecommenderOptions {
   // Sources added after the built-in ones: a new source is a class and a
   // line here.
   std::function<std::vector<SourceStage>()> extra_sources;
+  // Called with every GetFeed and RankProducts response as served (the
+  // exposure log's record); must return quickly, e.g. by queueing. None:
+  // nothing is logged.
+  std::function<void(v1::Exposure)> exposure_sink;
 };
 
 class Recommender {
@@ -78,6 +83,14 @@ class Recommender {
   absl::StatusOr<std::shared_ptr<FeedContext>> MakeContext(
       const std::string& user_id, const v1::Context& context,
       const FeedSettings& settings) const;
+  // The page of an interleaved experiment: each arm's ranking, team-drafted.
+  absl::StatusOr<InterleavedPage> InterleavedFeed(
+      const Experiment& experiment, const v1::GetFeedRequest& request,
+      const FeedSettings& base, const std::shared_ptr<FeedContext>& context_a,
+      const std::function<void(FeedContext&)>& prepare, int page,
+      std::chrono::steady_clock::time_point deadline,
+      google::protobuf::RepeatedPtrField<v1::StageTrace>* trace, FeedRunReport* report,
+      std::shared_ptr<FeedContext>* context_b) const;
   absl::StatusOr<std::vector<Candidate>> FindProducts(
       const v1::RankProductsRequest& request, const FeedContext& context) const;
 

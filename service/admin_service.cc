@@ -1,5 +1,6 @@
 #include "service/admin_service.h"
 
+#include "service/log_reads.h"
 #include "service/status_conversion.h"
 #include "service/unary_call.h"
 
@@ -96,6 +97,51 @@ grpc::ServerUnaryReactor* AdminService::CompactIndex(grpc::CallbackServerContext
                                                      v1::IndexSwapResponse* response) {
   return SwapLater(context, response,
                    [this] { return node_.index_versions().Compact(); });
+}
+
+grpc::ServerUnaryReactor* AdminService::ReadExposures(
+    grpc::CallbackServerContext* context, const v1::ReadLogRequest* request,
+    v1::ReadExposuresResponse* response) {
+  absl::StatusOr<store::LogQuery> query = LogQueryFromRequest(*request, node_.limits());
+  return AnswerUnary(
+      context, response, query.status(),
+      [&]() -> absl::StatusOr<v1::ReadExposuresResponse> {
+        store::ExposureLog* log = node_.exposure_log();
+        if (log == nullptr) {
+          return absl::FailedPreconditionError(
+              "the exposure log is off (zhongcao_server --exposure_log=false)");
+        }
+        // Everything served before this call is in the answer.
+        if (absl::Status s = log->Flush(); !s.ok()) return s;
+        absl::StatusOr<store::LogPage<v1::Exposure>> page =
+            node_.store().ReadExposures(*query);
+        if (!page.ok()) return page.status();
+        v1::ReadExposuresResponse answer;
+        for (v1::Exposure& row : page->rows) *answer.add_exposures() = std::move(row);
+        answer.set_next_page_token(LogPageToken(page->resume_after));
+        return answer;
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::ReadOutcomes(grpc::CallbackServerContext* context,
+                                                     const v1::ReadLogRequest* request,
+                                                     v1::ReadOutcomesResponse* response) {
+  absl::StatusOr<store::LogQuery> query = LogQueryFromRequest(*request, node_.limits());
+  return AnswerUnary(
+      context, response, query.status(),
+      [&]() -> absl::StatusOr<v1::ReadOutcomesResponse> {
+        if (node_.exposure_log() == nullptr) {
+          return absl::FailedPreconditionError(
+              "the outcome log is off (zhongcao_server --exposure_log=false)");
+        }
+        absl::StatusOr<store::LogPage<v1::Outcome>> page =
+            node_.store().ReadOutcomes(*query);
+        if (!page.ok()) return page.status();
+        v1::ReadOutcomesResponse answer;
+        for (v1::Outcome& row : page->rows) *answer.add_outcomes() = std::move(row);
+        answer.set_next_page_token(LogPageToken(page->resume_after));
+        return answer;
+      });
 }
 
 }  // namespace zhongcao::service

@@ -130,7 +130,8 @@ absl::Status ParseExperiments(const toml::array& experiments,
     const std::string where = absl::StrCat("experiments[", i, "]");
     const toml::table* table = experiments[i].as_table();
     if (table == nullptr) return Invalid(where, "must be a table");
-    if (absl::Status s = OnlyKnownKeys(*table, where, {"name", "salt", "arms"});
+    if (absl::Status s =
+            OnlyKnownKeys(*table, where, {"name", "salt", "arms", "interleaved"});
         !s.ok()) {
       return s;
     }
@@ -139,6 +140,12 @@ absl::Status ParseExperiments(const toml::array& experiments,
     if (!name.ok()) return name.status();
     experiment.name = *name;
     experiment.salt = (*table)["salt"].value<std::string>().value_or(experiment.name);
+    if (const toml::node* interleaved = table->get("interleaved")) {
+      const toml::value<bool>* flag = interleaved->as_boolean();
+      if (flag == nullptr)
+        return Invalid(where + ".interleaved", "must be true or false");
+      experiment.interleaved = flag->get();
+    }
     const toml::array* arms = (*table)["arms"].as_array();
     if (arms == nullptr) return Invalid(where + ".arms", "is required");
     for (size_t a = 0; a < arms->size(); ++a) {

@@ -100,6 +100,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   store_options.dir = options.data_dir / "store";
   store_options.history_limit = options.history_limit;
   store_options.sync_writes = options.sync_writes;
+  store_options.outcome_log = options.exposure_log;
   absl::StatusOr<std::unique_ptr<store::FeatureStore>> store =
       store::FeatureStore::Open(store_options);
   if (!store.ok()) return store.status();
@@ -121,6 +122,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   if (!items.ok()) return items.status();
   node->items_ = *std::move(items);
   node->items_->StartCompactor();
+  if (options.exposure_log) {
+    node->exposure_log_ =
+        std::make_unique<store::ExposureLog>(node->store_.get(), options.exposures);
+  }
   return node;
 }
 

@@ -11,11 +11,26 @@
 #include "service/recommend_service.h"
 
 namespace zhongcao::service {
+namespace {
+
+// Served responses go to the node's exposure log unless the caller set
+// its own sink.
+ranking::RecommenderOptions WithExposureLog(ranking::RecommenderOptions options,
+                                            store::ExposureLog* log) {
+  if (log != nullptr && !options.exposure_sink) {
+    options.exposure_sink = [log](v1::Exposure exposure) {
+      log->Append(std::move(exposure));
+    };
+  }
+  return options;
+}
+
+}  // namespace
 
 struct ZhongcaoServer::Services {
   Services(Node& node, const ServerOptions& options)
       : recommender(node.store(), node.index_versions().serving(), node.user_index(),
-                    options.ranking),
+                    WithExposureLog(options.ranking, node.exposure_log())),
         recommend(recommender, node.limits()),
         ingest(node),
         admin(node, recommender) {}

@@ -65,26 +65,34 @@ void WeightedScorer::Score(const FeedContext& context, const ScoringWeights& w,
     const float purchase = item.kind() == v1::ITEM_KIND_PRODUCT
                                ? PurchaseSignal(c.counters, item)
                                : 0.5f * c.linked_purchase_signal;
-    const std::pair<const char*, float> parts[] = {
+    struct Part {
+      const char* name;
+      float weight;
+      float feature;
+    };
+    const Part parts[] = {
         // Computed from the embeddings, not taken from a source: a source's
         // retrieval score may be against another vector (session, item).
-        {"similarity", w.similarity * Dot(context.user_vector, item.embedding())},
-        {"session_similarity",
-         w.session_similarity * Dot(context.session_vector, item.embedding())},
-        {"engagement", w.engagement * EngagementFeature(c.counters)},
-        {"purchase", w.purchase * purchase},
-        {"freshness", w.freshness * static_cast<float>(std::exp2(
-                                        -age_hours / w.freshness_half_life_hours))},
-        {"following",
-         w.following * (context.following.contains(item.creator_id()) ? 1.0f : 0.0f)},
-        {"creator_trust", w.creator_trust * CreatorTrust(c.creator)},
-        {"price_fit", w.price_fit * PriceFit(item, context.typical_price_cents)},
+        {"similarity", w.similarity, Dot(context.user_vector, item.embedding())},
+        {"session_similarity", w.session_similarity,
+         Dot(context.session_vector, item.embedding())},
+        {"engagement", w.engagement, EngagementFeature(c.counters)},
+        {"purchase", w.purchase, purchase},
+        {"freshness", w.freshness,
+         static_cast<float>(std::exp2(-age_hours / w.freshness_half_life_hours))},
+        {"following", w.following,
+         context.following.contains(item.creator_id()) ? 1.0f : 0.0f},
+        {"creator_trust", w.creator_trust, CreatorTrust(c.creator)},
+        {"price_fit", w.price_fit, PriceFit(item, context.typical_price_cents)},
     };
     c.score = 0;
     c.contributions.clear();
-    for (const auto& [name, part] : parts) {
+    c.features.clear();
+    for (const auto& [name, weight, feature] : parts) {
+      const float part = weight * feature;
       c.score += part;
       if (part != 0) c.contributions.emplace_back(name, part);
+      c.features.emplace_back(name, feature);
     }
   }
 }
