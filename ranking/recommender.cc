@@ -438,6 +438,10 @@ absl::StatusOr<InterleavedPage> Recommender::InterleavedFeed(
       if (!found.ok()) return found.status();
       ranked[team] = *std::move(found);
     }
+    // A source left out of both runs is named once.
+    std::vector<std::string>& degraded = report->degraded_sources;
+    std::sort(degraded.begin(), degraded.end());
+    degraded.erase(std::unique(degraded.begin(), degraded.end()), degraded.end());
   }
   for (int team : {0, 1}) {
     mark(team, "rank");
