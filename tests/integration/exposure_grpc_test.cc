@@ -322,7 +322,7 @@ TEST_F(ExposureTest, ForcedArm_ServesOneArmAndRankProductsIsLoggedToo) {
 }
 
 TEST_F(ExposureTest, ReadExposures_BadInput_IsRefusedNamingTheField) {
-  Start({});
+  Start({});  // no experiments
   auto code_and_message = [&](v1::ReadLogRequest request) {
     grpc::ClientContext context;
     v1::ReadExposuresResponse response;
@@ -349,6 +349,25 @@ TEST_F(ExposureTest, ReadExposures_BadInput_IsRefusedNamingTheField) {
 
   request = {};
   request.set_page_token("not a token!");
+  std::tie(code, message) = code_and_message(request);
+  EXPECT_EQ(code, grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(message.rfind("page_token:", 0), 0u) << message;
+
+  // A token is only good for the range it was made for.
+  v1::GetFeedRequest feed;
+  feed.set_user_id("u1");
+  feed.set_count(3);
+  v1::GetFeedResponse served;
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(server_->Feed(feed, &served).ok());
+  request = {};
+  request.set_limit(1);
+  grpc::ClientContext first_context;
+  v1::ReadExposuresResponse first;
+  ASSERT_TRUE(server_->admin->ReadExposures(&first_context, request, &first).ok());
+  ASSERT_EQ(first.exposures_size(), 1);
+  ASSERT_FALSE(first.next_page_token().empty());
+  request.set_page_token(first.next_page_token());
+  request.set_since_ms(first.exposures(0).logged_at_ms() + 1);
   std::tie(code, message) = code_and_message(request);
   EXPECT_EQ(code, grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(message.rfind("page_token:", 0), 0u) << message;
