@@ -170,7 +170,9 @@ TEST_F(ExposureLogTest, Outcomes_KeptOnlyForEventsNamingARequest) {
 }
 
 TEST_F(ExposureLogTest, Logs_SurviveReopen) {
-  ASSERT_TRUE(store_->AppendExposures(std::vector{MakeExposure("r1", "alice", 1000, {"i1"})}).ok());
+  ASSERT_TRUE(
+      store_->AppendExposures(std::vector{MakeExposure("r1", "alice", 1000, {"i1"})})
+          .ok());
   ASSERT_TRUE(store_->RecordEvents(std::vector{MakeEvent("alice", "i1", "r1")}).ok());
   Reopen();
   EXPECT_THAT(RequestIds(ReadAll(LogQuery())), ElementsAre("r1"));
