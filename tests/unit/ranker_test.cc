@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -353,6 +354,36 @@ TEST(LearnedRanker, TheScorerSettingChoosesModelOrWeights) {
 
   EXPECT_FALSE(ranking::SetFeedSetting("scorer.learned", 0.5, &settings).ok());
   EXPECT_FALSE(ranking::SetFeedSetting("scorer.learned", 2, &settings).ok());
+  fs::remove(path);
+}
+
+// Request threads share one model while it is swapped underneath them: each
+// scoring sees a whole model (the old one or the new one, both of one file
+// here) and gives the same order.
+TEST(LearnedRanker, ThreadsScoreWithASharedModelWhileItIsSwapped) {
+  const std::string path = TempPath("shared.json");
+  TrainOn("engagement", path);
+  ranking::RankerModelSlot slot;
+  ASSERT_TRUE(slot.Load(path).ok());
+  const ranking::ModelOrWeightedScorer scorer(slot);
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const ranking::ScoringWeights weights;
+      for (int i = 0; i < 200; ++i) {
+        FeedContext context;
+        std::vector<Candidate> candidates = Candidates(&context);
+        scorer.Score(context, weights, &candidates);
+        if (OrderOf(candidates) != std::vector<std::string>{"i3", "i2", "i1", "i0"}) {
+          ++wrong[t];
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(slot.Load(path).ok());
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
   fs::remove(path);
 }
 
