@@ -19,6 +19,8 @@
 #include "ranking/experiment/experiments.h"
 #include "ranking/feed_pipeline.h"
 #include "ranking/feed_settings.h"
+#include "ranking/scorer/learned_scorer.h"
+#include "ranking/scorer/ranker_model.h"
 #include "ranking/source/following_source.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/recommend.pb.h"
@@ -37,6 +39,9 @@ struct RecommenderOptions {
   // Sources added after the built-in ones: a new source is a class and a
   // line here.
   std::function<std::vector<SourceStage>()> extra_sources;
+  // The learned ranking model the server loads at start; empty: none, the
+  // weighted sum scores until one is loaded (Recommender::LoadRankerModel).
+  std::string ranker_model;
 };
 
 class Recommender {
@@ -64,6 +69,14 @@ class Recommender {
   absl::StatusOr<v1::FindLookalikesResponse> FindLookalikes(
       const v1::FindLookalikesRequest& request) const;
 
+  // Loads and checks the learned ranking model at `path` (see
+  // RankerModel::Load) and scores with it from the next request on; requests
+  // in flight finish with the model they started with. On error the served
+  // model (or none) is untouched. Thread-safe.
+  absl::StatusOr<RankerModelInfo> LoadRankerModel(const std::string& path) const;
+  // The model feeds are scored with; null when none is loaded.
+  std::shared_ptr<const RankerModel> ranker_model() const { return ranker_->Current(); }
+
   // Feed responses each source was left out of since start.
   absl::flat_hash_map<std::string, int64_t> DegradedSourceCounts() const {
     return feed_->DegradedCounts();
@@ -86,7 +99,10 @@ class Recommender {
   const index::VectorIndex& users_;
   RecommenderOptions options_;
   FeatureHydrator hydrator_;
-  WeightedScorer scorer_;
+  // Before the scorers: they read it. Swapped through a const Recommender,
+  // like the item index through ServingIndex.
+  std::unique_ptr<RankerModelSlot> ranker_ = std::make_unique<RankerModelSlot>();
+  ModelOrWeightedScorer scorer_{*ranker_};
   std::unique_ptr<FeedPipeline> feed_;
 };
 
