@@ -144,6 +144,24 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
     return absl::InvalidArgumentError("--feed_count: at most 100 (the API's limit)");
   }
 
+  // The server config first: a bad setting name fails before any work.
+  if (o.serve) {
+    std::string base;
+    if (!o.config_file.empty()) {
+      std::ifstream in(o.config_file);
+      if (!in) {
+        return absl::NotFoundError(
+            absl::StrCat("--config: ", o.config_file, ": cannot open"));
+      }
+      std::stringstream text;
+      text << in.rdbuf();
+      base = text.str();
+    }
+    absl::StatusOr<std::string> config = MakeServerConfig(base, o.settings);
+    if (!config.ok()) return config.status();
+    result.server_config = *config;
+  }
+
   // Read and split.
   phases.Start("read");
   absl::StatusOr<EvaluationInput> input = ReadInput(o.input);
@@ -242,23 +260,10 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
 
     // Configure and start the server.
     phases.Start("server start");
-    std::string base;
-    if (!o.config_file.empty()) {
-      std::ifstream in(o.config_file);
-      if (!in)
-        return absl::NotFoundError(
-            absl::StrCat("--config: ", o.config_file, ": cannot open"));
-      std::stringstream text;
-      text << in.rdbuf();
-      base = text.str();
-    }
-    absl::StatusOr<std::string> config = MakeServerConfig(base, o.settings);
-    if (!config.ok()) return config.status();
-    result.server_config = *config;
     const std::filesystem::path config_path = work->path() / "server.toml";
     {
       std::ofstream out(config_path);
-      out << *config;
+      out << result.server_config;
       if (!out.flush()) {
         return absl::InternalError(absl::StrCat(config_path.string(), ": write failed"));
       }
