@@ -55,6 +55,7 @@ const absl::flat_hash_map<std::string, Setting>& Registry() {
     weight("price_fit", &W::price_fit);
     (*r)["weights.freshness_half_life_hours"] =
         Member(&FeedSettings::weights, &W::freshness_half_life_hours, 0.01, kBig);
+    (*r)["scorer.learned"] = Member(&FeedSettings::weights, &W::learned, 0, 1);
     const auto budget = [&](const char* name, int B::*f) {
       (*r)[absl::StrCat("budgets.", name)] = Member(&FeedSettings::budgets, f, 0, 10000);
     };

@@ -22,6 +22,9 @@ struct ScoringWeights {
   float creator_trust = 0.15f;  // tier prior: KOC > KOL > brand
   float price_fit = 0.1f;       // price within the user's usual band
   double freshness_half_life_hours = 48;
+  // "scorer.learned": 1 scores with the learned model when one is loaded
+  // (else with these weights); 0 always with these weights, e.g. as an arm.
+  int learned = 1;
 };
 
 struct SourceBudgets {

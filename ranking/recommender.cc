@@ -144,7 +144,8 @@ bool BetterScore(const Candidate& a, const Candidate& b) {
 }
 
 FeedPipelineStages FeedStages(const store::FeatureStore& store,
-                              const RecommenderOptions& options) {
+                              const RecommenderOptions& options,
+                              const RankerModelSlot& ranker) {
   FeedPipelineStages stages;
   auto add = [&](std::unique_ptr<CandidateSource> source,
                  std::function<int(const SourceBudgets&, bool)> budget) {
@@ -178,7 +179,7 @@ FeedPipelineStages FeedStages(const store::FeatureStore& store,
   stages.filters.push_back(std::make_unique<AvailabilityFilter>());
   stages.filters.push_back(std::make_unique<ShoppableFilter>());
   stages.filters.push_back(std::make_unique<BlockedCreatorFilter>());
-  stages.scorer = std::make_unique<WeightedScorer>();
+  stages.scorer = std::make_unique<ModelOrWeightedScorer>(ranker);
   stages.rerankers.push_back(std::make_unique<CampaignBoostReRanker>());
   stages.rerankers.push_back(std::make_unique<MmrReRanker>());
   stages.rerankers.push_back(std::make_unique<CreatorCapReRanker>());
@@ -196,8 +197,15 @@ Recommender::Recommender(const store::FeatureStore& store,
       users_(users),
       options_(std::move(options)),
       hydrator_(store),
-      feed_(std::make_unique<FeedPipeline>(
-          FeedStages(store, options_), FeatureHydrator(store), options_.source_threads)) {
+      feed_(std::make_unique<FeedPipeline>(FeedStages(store, options_, *ranker_),
+                                           FeatureHydrator(store),
+                                           options_.source_threads)) {}
+
+absl::StatusOr<RankerModelInfo> Recommender::LoadRankerModel(
+    const std::string& path) const {
+  absl::StatusOr<std::shared_ptr<const RankerModel>> model = ranker_->Load(path);
+  if (!model.ok()) return model.status();
+  return (*model)->info();
 }
 
 absl::StatusOr<FeedSettings> Recommender::SettingsFor(

@@ -20,6 +20,8 @@
 #include "ranking/experiment/interleaving.h"
 #include "ranking/feed_pipeline.h"
 #include "ranking/feed_settings.h"
+#include "ranking/scorer/learned_scorer.h"
+#include "ranking/scorer/ranker_model.h"
 #include "ranking/source/following_source.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/recommend.pb.h"
@@ -42,6 +44,9 @@ struct RecommenderOptions {
   // exposure log's record); must return quickly, e.g. by queueing. None:
   // nothing is logged.
   std::function<void(v1::Exposure)> exposure_sink;
+  // The learned ranking model the server loads at start; empty: none, the
+  // weighted sum scores until one is loaded (Recommender::LoadRankerModel).
+  std::string ranker_model;
 };
 
 class Recommender {
@@ -68,6 +73,14 @@ class Recommender {
       const v1::RankProductsRequest& request) const;
   absl::StatusOr<v1::FindLookalikesResponse> FindLookalikes(
       const v1::FindLookalikesRequest& request) const;
+
+  // Loads and checks the learned ranking model at `path` (see
+  // RankerModel::Load) and scores with it from the next request on; requests
+  // in flight finish with the model they started with. On error the served
+  // model (or none) is untouched. Thread-safe.
+  absl::StatusOr<RankerModelInfo> LoadRankerModel(const std::string& path) const;
+  // The model feeds are scored with; null when none is loaded.
+  std::shared_ptr<const RankerModel> ranker_model() const { return ranker_->Current(); }
 
   // Feed responses each source was left out of since start.
   absl::flat_hash_map<std::string, int64_t> DegradedSourceCounts() const {
@@ -99,7 +112,10 @@ class Recommender {
   const index::VectorIndex& users_;
   RecommenderOptions options_;
   FeatureHydrator hydrator_;
-  WeightedScorer scorer_;
+  // Before the scorers: they read it. Swapped through a const Recommender,
+  // like the item index through ServingIndex.
+  std::unique_ptr<RankerModelSlot> ranker_ = std::make_unique<RankerModelSlot>();
+  ModelOrWeightedScorer scorer_{*ranker_};
   std::unique_ptr<FeedPipeline> feed_;
 };
 

@@ -33,6 +33,9 @@ class AdminService final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* ReadOutcomes(grpc::CallbackServerContext* context,
                                          const v1::ReadLogRequest* request,
                                          v1::ReadOutcomesResponse* response) override;
+  grpc::ServerUnaryReactor* LoadRankerModel(
+      grpc::CallbackServerContext* context, const v1::LoadRankerModelRequest* request,
+      v1::LoadRankerModelResponse* response) override;
 
  private:
   // Runs a version change on the worker and finishes the call from there.

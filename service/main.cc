@@ -42,6 +42,10 @@ ABSL_FLAG(int64_t, exposure_retention_hours, 7 * 24,
           "Exposure and outcome log rows older than this are pruned in the background");
 ABSL_FLAG(int64_t, exposure_max_rows, 1000000,
           "Beyond this many rows per log the oldest are pruned too; 0: no cap");
+ABSL_FLAG(std::string, ranker_model, "",
+          "Learned ranking model (from zhongcao_rank_train) to score feeds with; "
+          "overrides [ranker] model in --config. Empty: the config's, else none (the "
+          "weighted sum). AdminService.LoadRankerModel swaps it at runtime");
 ABSL_FLAG(bool, build_index_on_start, true,
           "Fold vectors added since the last build into the main segment at start");
 
@@ -104,6 +108,9 @@ int main(int argc, char** argv) {
     server_options.ranking = *std::move(ranking);
   }
   server_options.ranking.source_threads = absl::GetFlag(FLAGS_source_threads);
+  if (const std::string model = absl::GetFlag(FLAGS_ranker_model); !model.empty()) {
+    server_options.ranking.ranker_model = model;
+  }
   auto server = zhongcao::service::ZhongcaoServer::Start(**node, server_options);
   if (!server.ok()) {
     std::fprintf(stderr, "zhongcao: %s\n", server.status().ToString().c_str());

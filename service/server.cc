@@ -44,6 +44,13 @@ absl::StatusOr<std::unique_ptr<ZhongcaoServer>> ZhongcaoServer::Start(
     Node& node, const ServerOptions& options) {
   std::unique_ptr<ZhongcaoServer> server(new ZhongcaoServer());
   server->services_ = std::make_unique<Services>(node, options);
+  // A configured model that does not load is a configuration error: better
+  // not to start than to serve another ranking than the one asked for.
+  if (!options.ranking.ranker_model.empty()) {
+    absl::StatusOr<ranking::RankerModelInfo> model =
+        server->services_->recommender.LoadRankerModel(options.ranking.ranker_model);
+    if (!model.ok()) return model.status();
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
