@@ -31,6 +31,9 @@ struct Candidate {
   // Filled by the scorer: the score and its parts by feature name.
   float score = 0;
   std::vector<std::pair<std::string, float>> contributions;
+  // Filled by the scorer: every raw feature value (before weights) by
+  // name, zeros included, for the exposure log and a learned ranker.
+  std::vector<std::pair<std::string, float>> features;
 };
 
 // The candidate's item made its own to change: hydrated items are shared

@@ -63,6 +63,17 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
     std::chrono::steady_clock::time_point request_deadline,
     google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
     FeedRunReport* report) const {
+  absl::StatusOr<std::vector<Candidate>> candidates =
+      Retrieve(context, settings, request_deadline, trace, report);
+  if (candidates.ok()) Rank(context, settings, count, trace, &*candidates);
+  return candidates;
+}
+
+absl::StatusOr<std::vector<Candidate>> FeedPipeline::Retrieve(
+    std::shared_ptr<FeedContext> context, const FeedSettings& settings,
+    std::chrono::steady_clock::time_point request_deadline,
+    google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
+    FeedRunReport* report) const {
   // Sources, concurrently. Each task shares the context, so a source that
   // misses the deadline can finish safely after this request has moved on.
   const bool cold = context->user_vector.empty();
@@ -143,6 +154,14 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
     AddTrace(trace, "hydrate", candidates.size(), candidates.size(), timer.micros());
   }
   run_filters(/*with_features=*/true);
+  return candidates;
+}
+
+void FeedPipeline::Rank(std::shared_ptr<const FeedContext> context,
+                        const FeedSettings& settings, int count,
+                        google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
+                        std::vector<Candidate>* candidates_out) const {
+  std::vector<Candidate>& candidates = *candidates_out;
   {
     StageTimer timer;
     stages_.scorer->Score(*context, settings.weights, &candidates);
@@ -168,7 +187,6 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Run(
       }
     }
   }
-  return candidates;
 }
 
 }  // namespace zhongcao::ranking

@@ -61,6 +61,18 @@ class FeedPipeline {
       google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
       FeedRunReport* report) const;
 
+  // Run in two halves, so that two arms can share the first (interleaving):
+  // sources, filters and hydration give unscored candidates; Rank scores
+  // and re-ranks them under `settings`. Run is Retrieve then Rank.
+  absl::StatusOr<std::vector<Candidate>> Retrieve(
+      std::shared_ptr<FeedContext> context, const FeedSettings& settings,
+      std::chrono::steady_clock::time_point request_deadline,
+      google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
+      FeedRunReport* report) const;
+  void Rank(std::shared_ptr<const FeedContext> context, const FeedSettings& settings,
+            int count, google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
+            std::vector<Candidate>* candidates) const;
+
   // Responses each source was left out of, by source name, since start.
   absl::flat_hash_map<std::string, int64_t> DegradedCounts() const;
 

@@ -56,6 +56,7 @@ const absl::flat_hash_map<std::string, Setting>& Registry() {
     weight("covisit", &W::covisit);
     (*r)["weights.freshness_half_life_hours"] =
         Member(&FeedSettings::weights, &W::freshness_half_life_hours, 0.01, kBig);
+    (*r)["scorer.learned"] = Member(&FeedSettings::weights, &W::learned, 0, 1);
     const auto budget = [&](const char* name, int B::*f) {
       (*r)[absl::StrCat("budgets.", name)] = Member(&FeedSettings::budgets, f, 0, 10000);
     };

@@ -27,6 +27,9 @@ struct ScoringWeights {
   // others chose after the same items.
   float covisit = 1.0f;
   double freshness_half_life_hours = 48;
+  // "scorer.learned": 1 scores with the learned model when one is loaded
+  // (else with these weights); 0 always with these weights, e.g. as an arm.
+  int learned = 1;
 };
 
 struct SourceBudgets {
@@ -45,6 +48,8 @@ struct SourceBudgets {
   int cold_start_trending = 200;
   // Time a source may take before it is left out of the response.
   int source_deadline_ms = 50;
+
+  bool operator==(const SourceBudgets&) const = default;
 };
 
 struct RerankSettings {

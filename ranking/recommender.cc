@@ -5,9 +5,11 @@
 #include <cmath>
 #include <random>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ranking/exposure_record.h"
 #include "ranking/filter/filters.h"
 #include "ranking/id_hash.h"
 #include "ranking/page/page_token.h"
@@ -127,7 +129,16 @@ void AddArms(const std::vector<ArmChoice>& choices,
     arm->set_experiment(choice.experiment);
     arm->set_arm(choice.arm);
     arm->set_forced(choice.forced);
+    arm->set_interleaved(choice.interleaved);
   }
+}
+
+// Two arms can share one retrieval (sources, filters, hydration) when
+// nothing that retrieval or the request context depends on differs.
+bool SameRetrieval(const FeedSettings& a, const FeedSettings& b) {
+  return a.budgets == b.budgets && a.session_events == b.session_events &&
+         a.session_half_life_minutes == b.session_half_life_minutes &&
+         a.rerank.campaign_boost == b.rerank.campaign_boost;
 }
 
 bool BetterScore(const Candidate& a, const Candidate& b) {
@@ -135,7 +146,8 @@ bool BetterScore(const Candidate& a, const Candidate& b) {
 }
 
 FeedPipelineStages FeedStages(const store::FeatureStore& store,
-                              const RecommenderOptions& options) {
+                              const RecommenderOptions& options,
+                              const RankerModelSlot& ranker) {
   FeedPipelineStages stages;
   auto add = [&](std::unique_ptr<CandidateSource> source,
                  std::function<int(const SourceBudgets&, bool)> budget) {
@@ -171,7 +183,7 @@ FeedPipelineStages FeedStages(const store::FeatureStore& store,
   stages.filters.push_back(std::make_unique<AvailabilityFilter>());
   stages.filters.push_back(std::make_unique<ShoppableFilter>());
   stages.filters.push_back(std::make_unique<BlockedCreatorFilter>());
-  stages.scorer = std::make_unique<WeightedScorer>();
+  stages.scorer = std::make_unique<ModelOrWeightedScorer>(ranker);
   stages.rerankers.push_back(std::make_unique<CampaignBoostReRanker>());
   stages.rerankers.push_back(std::make_unique<MmrReRanker>());
   stages.rerankers.push_back(std::make_unique<CreatorCapReRanker>());
@@ -189,8 +201,15 @@ Recommender::Recommender(const store::FeatureStore& store,
       users_(users),
       options_(std::move(options)),
       hydrator_(store),
-      feed_(std::make_unique<FeedPipeline>(
-          FeedStages(store, options_), FeatureHydrator(store), options_.source_threads)) {
+      feed_(std::make_unique<FeedPipeline>(FeedStages(store, options_, *ranker_),
+                                           FeatureHydrator(store),
+                                           options_.source_threads)) {}
+
+absl::StatusOr<RankerModelInfo> Recommender::LoadRankerModel(
+    const std::string& path) const {
+  absl::StatusOr<std::shared_ptr<const RankerModel>> model = ranker_->Load(path);
+  if (!model.ok()) return model.status();
+  return (*model)->info();
 }
 
 absl::StatusOr<FeedSettings> Recommender::SettingsFor(
@@ -311,37 +330,63 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   absl::StatusOr<FeedSettings> settings_or = SettingsFor(
       request.user_id(), request.context().surface(), request.force_arms(), &arms);
   if (!settings_or.ok()) return settings_or.status();
-  const FeedSettings& settings = *settings_or;
+  // Under interleaving, the request's context is made with the first arm's
+  // settings; the second arm shares it or makes its own.
+  const Experiment* interleaving = options_.experiments.Interleaving(arms);
+  FeedSettings settings = *settings_or;
+  if (interleaving != nullptr) Experiments::Apply(interleaving->arms[0], &settings);
   absl::StatusOr<std::shared_ptr<FeedContext>> context =
       MakeContext(request.user_id(), request.context(), settings);
   if (!context.ok()) return context.status();
   FeedContext& ctx = **context;
-  ctx.kind_mask = KindMask(request.kinds());
-  ctx.served.insert(token.served().begin(), token.served().end());
   const int window = settings.rerank.creator_cap_session_items;
-  for (int i = std::max(0, token.recent_creators_size() - window);
-       i < token.recent_creators_size(); ++i) {
-    if (token.recent_creators(i) != 0)
-      ++ctx.session_creator_counts[token.recent_creators(i)];
-  }
+  auto prepare = [&](FeedContext& c) {
+    c.kind_mask = KindMask(request.kinds());
+    c.served.insert(token.served().begin(), token.served().end());
+    for (int i = std::max(0, token.recent_creators_size() - window);
+         i < token.recent_creators_size(); ++i) {
+      if (token.recent_creators(i) != 0)
+        ++c.session_creator_counts[token.recent_creators(i)];
+    }
+  };
+  prepare(ctx);
 
   v1::GetFeedResponse response;
   response.set_request_id(NewRequestId());
   response.set_index_version(ctx.item_index->name);
   AddArms(arms, response.mutable_arms());
   FeedRunReport report;
-  absl::StatusOr<std::vector<Candidate>> ranked =
-      feed_->Run(*context, settings, request.count(), deadline,
-                 request.debug() ? response.mutable_trace() : nullptr, &report);
-  if (!ranked.ok()) return ranked.status();
+  auto* trace = request.debug() ? response.mutable_trace() : nullptr;
+  std::vector<Candidate> page;
+  std::vector<std::string> item_arms;  // under interleaving, each item's arm
+  bool more = false;
+  std::shared_ptr<FeedContext> context_b;  // holds the creators B's items point to
+  if (interleaving == nullptr) {
+    absl::StatusOr<std::vector<Candidate>> ranked =
+        feed_->Run(*context, settings, request.count(), deadline, trace, &report);
+    if (!ranked.ok()) return ranked.status();
+    const size_t take = std::min<size_t>(request.count(), ranked->size());
+    more = ranked->size() > take;
+    ranked->resize(take);
+    page = *std::move(ranked);
+  } else {
+    absl::StatusOr<InterleavedPage> merged =
+        InterleavedFeed(*interleaving, request, *settings_or, *context, prepare,
+                        token.page(), deadline, trace, &report, &context_b);
+    if (!merged.ok()) return merged.status();
+    page = std::move(merged->items);
+    more = merged->more;
+    for (int team : merged->teams) item_arms.push_back(interleaving->arms[team].name);
+  }
   for (std::string& name : report.degraded_sources) {
     response.add_degraded_sources(std::move(name));
   }
 
-  const int take = std::min<int>(request.count(), ranked->size());
-  for (int i = 0; i < take; ++i) {
-    const Candidate& c = (*ranked)[i];
-    Fill(c, Reason(c, ctx), response.add_items());
+  for (size_t i = 0; i < page.size(); ++i) {
+    const Candidate& c = page[i];
+    v1::ScoredItem* out = response.add_items();
+    Fill(c, Reason(c, ctx), out);
+    if (!item_arms.empty()) out->set_arm(item_arms[i]);
     token.add_served(ServedHash(c.item_id));
     token.add_recent_creators(
         c.item->creator_id().empty() ? 0 : CreatorHash(c.item->creator_id()));
@@ -356,12 +401,76 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   // some and serve them again, the feed session ends there.
   // Caps may shorten a page; the feed goes on while items within the caps
   // remain (re-rankers drop the ones over them).
-  if (take > 0 && ranked->size() > static_cast<size_t>(take) &&
-      token.served_size() <= kMaxServedInToken) {
+  const int served_page = token.page();
+  if (!page.empty() && more && token.served_size() <= kMaxServedInToken) {
     token.set_page(token.page() + 1);
     response.set_next_page_token(EncodePageToken(token));
   }
+  if (options_.exposure_sink) {
+    ServedResponse served{"GetFeed",
+                          response.request_id(),
+                          request.user_id(),
+                          ctx.now_ms,
+                          served_page,
+                          request.context().surface(),
+                          response.index_version(),
+                          &arms,
+                          interleaving == nullptr ? "" : interleaving->name};
+    options_.exposure_sink(MakeExposure(served, page, item_arms));
+  }
   return response;
+}
+
+absl::StatusOr<InterleavedPage> Recommender::InterleavedFeed(
+    const Experiment& experiment, const v1::GetFeedRequest& request,
+    const FeedSettings& base, const std::shared_ptr<FeedContext>& context_a,
+    const std::function<void(FeedContext&)>& prepare, int page,
+    std::chrono::steady_clock::time_point deadline,
+    google::protobuf::RepeatedPtrField<v1::StageTrace>* trace, FeedRunReport* report,
+    std::shared_ptr<FeedContext>* context_b) const {
+  FeedSettings settings[2] = {base, base};
+  for (int team : {0, 1}) Experiments::Apply(experiment.arms[team], &settings[team]);
+  std::shared_ptr<FeedContext> contexts[2] = {context_a, context_a};
+  std::vector<Candidate> ranked[2];
+  auto mark = [&](int team, const char* what) {
+    if (trace == nullptr) return;
+    trace->Add()->set_stage(absl::StrCat(what, ":", experiment.arms[team].name));
+  };
+  if (SameRetrieval(settings[0], settings[1])) {
+    // One retrieval for both arms: sources and hydration are most of a
+    // request's work, and two runs racing source deadlines could even find
+    // different candidates.
+    absl::StatusOr<std::vector<Candidate>> found =
+        feed_->Retrieve(context_a, settings[0], deadline, trace, report);
+    if (!found.ok()) return found.status();
+    ranked[1] = *found;
+    ranked[0] = *std::move(found);
+  } else {
+    absl::StatusOr<std::shared_ptr<FeedContext>> made =
+        MakeContext(request.user_id(), request.context(), settings[1]);
+    if (!made.ok()) return made.status();
+    contexts[1] = *std::move(made);
+    prepare(*contexts[1]);
+    *context_b = contexts[1];
+    for (int team : {0, 1}) {
+      mark(team, "retrieve");
+      absl::StatusOr<std::vector<Candidate>> found =
+          feed_->Retrieve(contexts[team], settings[team], deadline, trace, report);
+      if (!found.ok()) return found.status();
+      ranked[team] = *std::move(found);
+    }
+    // A source left out of both runs is named once.
+    std::vector<std::string>& degraded = report->degraded_sources;
+    std::sort(degraded.begin(), degraded.end());
+    degraded.erase(std::unique(degraded.begin(), degraded.end()), degraded.end());
+  }
+  for (int team : {0, 1}) {
+    mark(team, "rank");
+    feed_->Rank(contexts[team], settings[team], request.count(), trace, &ranked[team]);
+  }
+  return InterleaveCandidates(*context_a, settings[0].rerank, settings[1].rerank,
+                              std::move(ranked[0]), std::move(ranked[1]), request.count(),
+                              InterleavingSeed(experiment.salt, request.user_id(), page));
 }
 
 absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
@@ -600,20 +709,70 @@ absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
       (*response.mutable_excluded())[c.item_id] = why;
     }
   }
-  scorer_.Score(ctx, settings.weights, &rankable);
   // The products a post features come first ("shop this look"), then the
   // others, each group best first.
-  std::sort(rankable.begin(), rankable.end(), [](const Candidate& a, const Candidate& b) {
-    const bool a_linked = Has(a, "linked");
-    if (a_linked != Has(b, "linked")) return a_linked;
-    return BetterScore(a, b);
-  });
-  if (!given && static_cast<int>(rankable.size()) > request.count()) {
-    rankable.resize(request.count());
+  auto rank = [&](const FeedSettings& with, std::vector<Candidate>* list) {
+    scorer_.Score(ctx, with.weights, list);
+    std::sort(list->begin(), list->end(), [](const Candidate& a, const Candidate& b) {
+      const bool a_linked = Has(a, "linked");
+      if (a_linked != Has(b, "linked")) return a_linked;
+      return BetterScore(a, b);
+    });
+    if (!given && static_cast<int>(list->size()) > request.count()) {
+      list->resize(request.count());
+    }
+  };
+  const Experiment* interleaving = options_.experiments.Interleaving(arms);
+  std::vector<std::string> item_arms;  // under interleaving, each item's arm
+  if (interleaving == nullptr) {
+    rank(settings, &rankable);
+  } else {
+    std::vector<Candidate> lists[2] = {rankable, std::move(rankable)};
+    std::vector<std::string> ids[2];
+    absl::flat_hash_set<std::string> linked;
+    for (int team : {0, 1}) {
+      FeedSettings with = settings;
+      Experiments::Apply(interleaving->arms[team], &with);
+      rank(with, &lists[team]);
+      for (const Candidate& c : lists[team]) {
+        ids[team].push_back(c.item_id);
+        if (Has(c, "linked")) linked.insert(c.item_id);
+      }
+    }
+    // Featured products stay first: the others wait until they are taken.
+    auto allowed = [&](const std::vector<DraftPick>& so_far, const DraftPick& next) {
+      if (linked.empty() || linked.contains(ids[next.team][next.index])) return true;
+      size_t linked_taken = 0;
+      for (const DraftPick& p : so_far)
+        linked_taken += linked.contains(ids[p.team][p.index]);
+      return linked_taken == linked.size();
+    };
+    const std::vector<DraftPick> picks =
+        TeamDraft(ids[0], ids[1], std::max(lists[0].size(), lists[1].size()),
+                  InterleavingSeed(interleaving->salt, request.user_id(), 0), allowed);
+    rankable.clear();
+    for (const DraftPick& pick : picks) {
+      rankable.push_back(std::move(lists[pick.team][pick.index]));
+      item_arms.push_back(interleaving->arms[pick.team].name);
+    }
   }
-  for (const Candidate& c : rankable) {
-    Fill(c, Has(c, "linked") ? "featured in this post" : Reason(c, ctx),
-         response.add_items());
+  for (size_t i = 0; i < rankable.size(); ++i) {
+    const Candidate& c = rankable[i];
+    v1::ScoredItem* out = response.add_items();
+    Fill(c, Has(c, "linked") ? "featured in this post" : Reason(c, ctx), out);
+    if (!item_arms.empty()) out->set_arm(item_arms[i]);
+  }
+  if (options_.exposure_sink) {
+    ServedResponse served{"RankProducts",
+                          response.request_id(),
+                          request.user_id(),
+                          ctx.now_ms,
+                          0,
+                          request.context().surface(),
+                          response.index_version(),
+                          &arms,
+                          interleaving == nullptr ? "" : interleaving->name};
+    options_.exposure_sink(MakeExposure(served, rankable, item_arms));
   }
   return response;
 }

@@ -17,8 +17,11 @@
 #include "index/vector_index.h"
 #include "ranking/campaign.h"
 #include "ranking/experiment/experiments.h"
+#include "ranking/experiment/interleaving.h"
 #include "ranking/feed_pipeline.h"
 #include "ranking/feed_settings.h"
+#include "ranking/scorer/learned_scorer.h"
+#include "ranking/scorer/ranker_model.h"
 #include "ranking/source/following_source.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/recommend.pb.h"
@@ -37,6 +40,13 @@ struct RecommenderOptions {
   // Sources added after the built-in ones: a new source is a class and a
   // line here.
   std::function<std::vector<SourceStage>()> extra_sources;
+  // Called with every GetFeed and RankProducts response as served (the
+  // exposure log's record); must return quickly, e.g. by queueing. None:
+  // nothing is logged.
+  std::function<void(v1::Exposure)> exposure_sink;
+  // The learned ranking model the server loads at start; empty: none, the
+  // weighted sum scores until one is loaded (Recommender::LoadRankerModel).
+  std::string ranker_model;
 };
 
 class Recommender {
@@ -64,6 +74,14 @@ class Recommender {
   absl::StatusOr<v1::FindLookalikesResponse> FindLookalikes(
       const v1::FindLookalikesRequest& request) const;
 
+  // Loads and checks the learned ranking model at `path` (see
+  // RankerModel::Load) and scores with it from the next request on; requests
+  // in flight finish with the model they started with. On error the served
+  // model (or none) is untouched. Thread-safe.
+  absl::StatusOr<RankerModelInfo> LoadRankerModel(const std::string& path) const;
+  // The model feeds are scored with; null when none is loaded.
+  std::shared_ptr<const RankerModel> ranker_model() const { return ranker_->Current(); }
+
   // Feed responses each source was left out of since start.
   absl::flat_hash_map<std::string, int64_t> DegradedSourceCounts() const {
     return feed_->DegradedCounts();
@@ -78,6 +96,14 @@ class Recommender {
   absl::StatusOr<std::shared_ptr<FeedContext>> MakeContext(
       const std::string& user_id, const v1::Context& context,
       const FeedSettings& settings) const;
+  // The page of an interleaved experiment: each arm's ranking, team-drafted.
+  absl::StatusOr<InterleavedPage> InterleavedFeed(
+      const Experiment& experiment, const v1::GetFeedRequest& request,
+      const FeedSettings& base, const std::shared_ptr<FeedContext>& context_a,
+      const std::function<void(FeedContext&)>& prepare, int page,
+      std::chrono::steady_clock::time_point deadline,
+      google::protobuf::RepeatedPtrField<v1::StageTrace>* trace, FeedRunReport* report,
+      std::shared_ptr<FeedContext>* context_b) const;
   absl::StatusOr<std::vector<Candidate>> FindProducts(
       const v1::RankProductsRequest& request, const FeedContext& context) const;
 
@@ -86,7 +112,10 @@ class Recommender {
   const index::VectorIndex& users_;
   RecommenderOptions options_;
   FeatureHydrator hydrator_;
-  WeightedScorer scorer_;
+  // Before the scorers: they read it. Swapped through a const Recommender,
+  // like the item index through ServingIndex.
+  std::unique_ptr<RankerModelSlot> ranker_ = std::make_unique<RankerModelSlot>();
+  ModelOrWeightedScorer scorer_{*ranker_};
   std::unique_ptr<FeedPipeline> feed_;
 };
 

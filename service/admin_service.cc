@@ -1,5 +1,8 @@
 #include "service/admin_service.h"
 
+#include <chrono>
+
+#include "service/log_reads.h"
 #include "service/status_conversion.h"
 #include "service/unary_call.h"
 
@@ -15,6 +18,17 @@ void Fill(const VersionInfo& info, v1::IndexVersion* out) {
   out->set_index_type(info.factory);
   out->set_origin(info.origin);
   out->set_serving_since_ms(info.serving_since_ms);
+}
+
+void Fill(const ranking::RankerModelInfo& info, v1::RankerModel* out) {
+  out->set_path(info.path);
+  out->set_version(info.version);
+  out->set_label(info.label);
+  for (const std::string& feature : info.features) out->add_features(feature);
+  out->set_feature_version(info.feature_version);
+  out->set_objective(info.objective);
+  out->set_trees(info.trees);
+  out->set_loaded_at_ms(info.loaded_at_ms);
 }
 
 }  // namespace
@@ -48,6 +62,9 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* c
     status.set_compactions(versions.compactions);
     status.set_compacting(versions.compacting);
     status.set_last_compaction_error(versions.last_compaction_error);
+    if (const auto model = recommender_.ranker_model(); model != nullptr) {
+      Fill(model->info(), status.mutable_ranker_model());
+    }
     return absl::StatusOr<v1::GetStatusResponse>(std::move(status));
   });
 }
@@ -96,6 +113,78 @@ grpc::ServerUnaryReactor* AdminService::CompactIndex(grpc::CallbackServerContext
                                                      v1::IndexSwapResponse* response) {
   return SwapLater(context, response,
                    [this] { return node_.index_versions().Compact(); });
+}
+
+grpc::ServerUnaryReactor* AdminService::ReadExposures(
+    grpc::CallbackServerContext* context, const v1::ReadLogRequest* request,
+    v1::ReadExposuresResponse* response) {
+  absl::StatusOr<store::LogQuery> query = LogQueryFromRequest(*request, node_.limits());
+  return AnswerUnary(
+      context, response, query.status(),
+      [&]() -> absl::StatusOr<v1::ReadExposuresResponse> {
+        store::ExposureLog* log = node_.exposure_log();
+        if (log == nullptr) {
+          return absl::FailedPreconditionError(
+              "the exposure log is off (zhongcao_server --exposure_log=false)");
+        }
+        // Everything served before this call is in the answer.
+        if (absl::Status s = log->Flush(); !s.ok()) return s;
+        absl::StatusOr<store::LogPage<v1::Exposure>> page =
+            node_.store().ReadExposures(*query);
+        if (!page.ok()) return page.status();
+        v1::ReadExposuresResponse answer;
+        for (v1::Exposure& row : page->rows) *answer.add_exposures() = std::move(row);
+        answer.set_next_page_token(LogPageToken(page->resume_after));
+        return answer;
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::ReadOutcomes(grpc::CallbackServerContext* context,
+                                                     const v1::ReadLogRequest* request,
+                                                     v1::ReadOutcomesResponse* response) {
+  absl::StatusOr<store::LogQuery> query = LogQueryFromRequest(*request, node_.limits());
+  return AnswerUnary(
+      context, response, query.status(),
+      [&]() -> absl::StatusOr<v1::ReadOutcomesResponse> {
+        if (node_.exposure_log() == nullptr) {
+          return absl::FailedPreconditionError(
+              "the outcome log is off (zhongcao_server --exposure_log=false)");
+        }
+        absl::StatusOr<store::LogPage<v1::Outcome>> page =
+            node_.store().ReadOutcomes(*query);
+        if (!page.ok()) return page.status();
+        v1::ReadOutcomesResponse answer;
+        for (v1::Outcome& row : page->rows) *answer.add_outcomes() = std::move(row);
+        answer.set_next_page_token(LogPageToken(page->resume_after));
+        return answer;
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::LoadRankerModel(
+    grpc::CallbackServerContext* context, const v1::LoadRankerModelRequest* request,
+    v1::LoadRankerModelResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->path().empty()) {
+    reactor->Finish(ToGrpcStatus(absl::InvalidArgumentError("path: must be set")));
+    return reactor;
+  }
+  // Reading and checking a model file is disk and CPU work: off the
+  // request threads, like an index load.
+  worker_.Post([this, reactor, response, path = request->path()] {
+    const auto start = std::chrono::steady_clock::now();
+    const std::shared_ptr<const ranking::RankerModel> previous =
+        recommender_.ranker_model();
+    absl::StatusOr<ranking::RankerModelInfo> loaded = recommender_.LoadRankerModel(path);
+    if (loaded.ok()) {
+      Fill(*loaded, response->mutable_serving());
+      if (previous != nullptr) Fill(previous->info(), response->mutable_previous());
+      response->set_millis(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now() - start)
+                               .count());
+    }
+    reactor->Finish(ToGrpcStatus(loaded.status()));
+  });
+  return reactor;
 }
 
 }  // namespace zhongcao::service

@@ -27,6 +27,15 @@ class AdminService final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* CompactIndex(grpc::CallbackServerContext* context,
                                          const v1::CompactIndexRequest* request,
                                          v1::IndexSwapResponse* response) override;
+  grpc::ServerUnaryReactor* ReadExposures(grpc::CallbackServerContext* context,
+                                          const v1::ReadLogRequest* request,
+                                          v1::ReadExposuresResponse* response) override;
+  grpc::ServerUnaryReactor* ReadOutcomes(grpc::CallbackServerContext* context,
+                                         const v1::ReadLogRequest* request,
+                                         v1::ReadOutcomesResponse* response) override;
+  grpc::ServerUnaryReactor* LoadRankerModel(
+      grpc::CallbackServerContext* context, const v1::LoadRankerModelRequest* request,
+      v1::LoadRankerModelResponse* response) override;
 
  private:
   // Runs a version change on the worker and finishes the call from there.

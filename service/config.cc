@@ -130,7 +130,8 @@ absl::Status ParseExperiments(const toml::array& experiments,
     const std::string where = absl::StrCat("experiments[", i, "]");
     const toml::table* table = experiments[i].as_table();
     if (table == nullptr) return Invalid(where, "must be a table");
-    if (absl::Status s = OnlyKnownKeys(*table, where, {"name", "salt", "arms"});
+    if (absl::Status s =
+            OnlyKnownKeys(*table, where, {"name", "salt", "arms", "interleaved"});
         !s.ok()) {
       return s;
     }
@@ -139,6 +140,12 @@ absl::Status ParseExperiments(const toml::array& experiments,
     if (!name.ok()) return name.status();
     experiment.name = *name;
     experiment.salt = (*table)["salt"].value<std::string>().value_or(experiment.name);
+    if (const toml::node* interleaved = table->get("interleaved")) {
+      const toml::value<bool>* flag = interleaved->as_boolean();
+      if (flag == nullptr)
+        return Invalid(where + ".interleaved", "must be true or false");
+      experiment.interleaved = flag->get();
+    }
     const toml::array* arms = (*table)["arms"].as_array();
     if (arms == nullptr) return Invalid(where + ".arms", "is required");
     for (size_t a = 0; a < arms->size(); ++a) {
@@ -172,6 +179,20 @@ absl::Status ParseExperiments(const toml::array& experiments,
   return absl::OkStatus();
 }
 
+// [ranker] model = "path": the learned ranking model to load at start.
+absl::Status ParseRanker(const toml::node* node, ranking::RecommenderOptions* out) {
+  const toml::table* table = node->as_table();
+  if (table == nullptr) return Invalid("ranker", "must be a table");
+  if (absl::Status s = OnlyKnownKeys(*table, "ranker", {"model"}); !s.ok()) return s;
+  if (const toml::node* model = table->get("model")) {
+    std::optional<std::string> path = model->value<std::string>();
+    if (!path.has_value())
+      return Invalid("ranker.model", "must be a string (a file path)");
+    out->ranker_model = *std::move(path);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ranking::RecommenderOptions> ParseConfig(absl::string_view text) {
@@ -185,11 +206,15 @@ absl::StatusOr<ranking::RecommenderOptions> ParseConfig(absl::string_view text) 
   ranking::RecommenderOptions options;
   for (const auto& [key, node] : root) {
     const std::string_view k = key.str();
-    if (k != "settings" && k != "surfaces" && k != "campaigns" && k != "experiments") {
+    if (k != "settings" && k != "surfaces" && k != "campaigns" && k != "experiments" &&
+        k != "ranker") {
       return Invalid(std::string(k),
-                     "unknown section; expected settings, surfaces, campaigns or "
-                     "experiments");
+                     "unknown section; expected settings, surfaces, campaigns, "
+                     "experiments or ranker");
     }
+  }
+  if (const toml::node* ranker = root.get("ranker")) {
+    if (absl::Status s = ParseRanker(ranker, &options); !s.ok()) return s;
   }
   if (const toml::table* surfaces = root["surfaces"].as_table()) {
     for (const auto& [key, node] : *surfaces) {

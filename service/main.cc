@@ -25,7 +25,7 @@ ABSL_FLAG(int, ivf_nprobe, 32, "IVF lists probed per search");
 ABSL_FLAG(int, history_limit, 1000, "Events kept per user");
 ABSL_FLAG(int, covisit_window, 5,
           "Co-occurrence: previous items of the user each event is paired with; 0: off");
-ABSL_FLAG(double, covisit_backward, 0.5,
+ABSL_FLAG(double, covisit_backward, 0.25,
           "Co-occurrence: weight of item -> earlier item, relative to earlier -> later");
 ABSL_FLAG(double, covisit_tau_days, 30,
           "Co-occurrence decays with this time constant (half after ~0.69 of it)");
@@ -41,6 +41,18 @@ ABSL_FLAG(double, compact_dead_fraction, 0.25,
           "Rebuild the main index once this share of its vectors is removed");
 ABSL_FLAG(int, compaction_threads, 1,
           "Threads a background index build uses; the others keep serving");
+ABSL_FLAG(bool, exposure_log, true,
+          "Log every GetFeed and RankProducts response (request id, user, arms, items, "
+          "positions, features) and every event naming a request id, for "
+          "AdminService.ReadExposures/ReadOutcomes");
+ABSL_FLAG(int64_t, exposure_retention_hours, 7 * 24,
+          "Exposure and outcome log rows older than this are pruned in the background");
+ABSL_FLAG(int64_t, exposure_max_rows, 1000000,
+          "Beyond this many rows per log the oldest are pruned too; 0: no cap");
+ABSL_FLAG(std::string, ranker_model, "",
+          "Learned ranking model (from zhongcao_rank_train) to score feeds with; "
+          "overrides [ranker] model in --config. Empty: the config's, else none (the "
+          "weighted sum). AdminService.LoadRankerModel swaps it at runtime");
 ABSL_FLAG(bool, build_index_on_start, true,
           "Fold vectors added since the last build into the main segment at start");
 
@@ -72,6 +84,17 @@ int main(int argc, char** argv) {
   node_options.compact_growing_at = absl::GetFlag(FLAGS_compact_growing_at);
   node_options.compact_dead_fraction = absl::GetFlag(FLAGS_compact_dead_fraction);
   node_options.compaction_threads = absl::GetFlag(FLAGS_compaction_threads);
+  node_options.exposure_log = absl::GetFlag(FLAGS_exposure_log);
+  const int64_t retention_hours = absl::GetFlag(FLAGS_exposure_retention_hours);
+  const int64_t max_rows = absl::GetFlag(FLAGS_exposure_max_rows);
+  if (retention_hours <= 0 || max_rows < 0) {
+    std::fprintf(stderr,
+                 "zhongcao: --exposure_retention_hours must be positive and "
+                 "--exposure_max_rows not negative\n");
+    return 1;
+  }
+  node_options.exposures.retention_ms = retention_hours * 3600 * 1000;
+  node_options.exposures.max_rows = max_rows;
   auto node = zhongcao::service::Node::Open(node_options);
   if (!node.ok()) {
     std::fprintf(stderr, "zhongcao: %s\n", node.status().ToString().c_str());
@@ -96,6 +119,9 @@ int main(int argc, char** argv) {
     server_options.ranking = *std::move(ranking);
   }
   server_options.ranking.source_threads = absl::GetFlag(FLAGS_source_threads);
+  if (const std::string model = absl::GetFlag(FLAGS_ranker_model); !model.empty()) {
+    server_options.ranking.ranker_model = model;
+  }
   auto server = zhongcao::service::ZhongcaoServer::Start(**node, server_options);
   if (!server.ok()) {
     std::fprintf(stderr, "zhongcao: %s\n", server.status().ToString().c_str());

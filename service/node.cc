@@ -105,6 +105,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
       static_cast<int64_t>(options.covisit_tau_days * 24 * 3600 * 1000);
   store_options.covisit_row_limit = options.covisit_row_limit;
   store_options.sync_writes = options.sync_writes;
+  store_options.outcome_log = options.exposure_log;
   absl::StatusOr<std::unique_ptr<store::FeatureStore>> store =
       store::FeatureStore::Open(store_options);
   if (!store.ok()) return store.status();
@@ -126,6 +127,10 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   if (!items.ok()) return items.status();
   node->items_ = *std::move(items);
   node->items_->StartCompactor();
+  if (options.exposure_log) {
+    node->exposure_log_ =
+        std::make_unique<store::ExposureLog>(node->store_.get(), options.exposures);
+  }
   return node;
 }
 

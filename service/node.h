@@ -17,6 +17,7 @@
 #include "service/index_versions.h"
 #include "service/item_changes.h"
 #include "service/validation.h"
+#include "store/exposure_log.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/types.pb.h"
 
@@ -28,7 +29,7 @@ struct NodeOptions {
   int history_limit = 1000;  // events kept per user
   // Co-visitation rows kept from events (see store::StoreOptions).
   int covisit_window = 5;
-  double covisit_backward = 0.5;
+  double covisit_backward = 0.25;
   double covisit_tau_days = 30;
   int covisit_row_limit = 200;
   // Offline bulk loads may skip fsync; a served node never does.
@@ -38,6 +39,10 @@ struct NodeOptions {
   int64_t compact_growing_at = 20000;  // 0: none
   double compact_dead_fraction = 0.25;
   int compaction_threads = 1;
+  // The exposure log (served responses) and the outcome log (events that
+  // name a request id), kept in the store for harnesses and training.
+  bool exposure_log = true;
+  store::ExposureLogOptions exposures;
 };
 
 // A replacement embedding for the item or user `id`.
@@ -95,6 +100,8 @@ class Node {
   const IndexVersions& index_versions() const { return *items_; }
 
   const store::FeatureStore& store() const { return *store_; }
+  // Null when the exposure log is off.
+  store::ExposureLog* exposure_log() const { return exposure_log_.get(); }
   // The serving item index, pinned: a caller keeps searching this version
   // even if another is swapped in meanwhile.
   std::shared_ptr<index::VectorIndex> index() const { return items_->Current()->index; }
@@ -119,6 +126,8 @@ class Node {
   std::unique_ptr<store::FeatureStore> store_;
   std::unique_ptr<IndexVersions> items_;
   std::unique_ptr<index::VectorIndex> user_index_;
+  // After store_, so it stops (writing what it holds) before the store.
+  std::unique_ptr<store::ExposureLog> exposure_log_;
   // Item (user) writes reach the store and the item (user) index in the
   // same order.
   absl::Mutex item_write_mu_;

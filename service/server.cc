@@ -11,11 +11,26 @@
 #include "service/recommend_service.h"
 
 namespace zhongcao::service {
+namespace {
+
+// Served responses go to the node's exposure log unless the caller set
+// its own sink.
+ranking::RecommenderOptions WithExposureLog(ranking::RecommenderOptions options,
+                                            store::ExposureLog* log) {
+  if (log != nullptr && !options.exposure_sink) {
+    options.exposure_sink = [log](v1::Exposure exposure) {
+      log->Append(std::move(exposure));
+    };
+  }
+  return options;
+}
+
+}  // namespace
 
 struct ZhongcaoServer::Services {
   Services(Node& node, const ServerOptions& options)
       : recommender(node.store(), node.index_versions().serving(), node.user_index(),
-                    options.ranking),
+                    WithExposureLog(options.ranking, node.exposure_log())),
         recommend(recommender, node.limits()),
         ingest(node),
         admin(node, recommender) {}
@@ -29,6 +44,13 @@ absl::StatusOr<std::unique_ptr<ZhongcaoServer>> ZhongcaoServer::Start(
     Node& node, const ServerOptions& options) {
   std::unique_ptr<ZhongcaoServer> server(new ZhongcaoServer());
   server->services_ = std::make_unique<Services>(node, options);
+  // A configured model that does not load is a configuration error: better
+  // not to start than to serve another ranking than the one asked for.
+  if (!options.ranking.ranker_model.empty()) {
+    absl::StatusOr<ranking::RankerModelInfo> model =
+        server->services_->recommender.LoadRankerModel(options.ranking.ranker_model);
+    if (!model.ok()) return model.status();
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -13,6 +13,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 #include "store/keys.h"
+#include "store/log_keys.h"
 #include "store/merge_operators.h"
 #include "store/row_cache.h"
 
@@ -33,6 +34,8 @@ enum Family {
   kTrending,
   kItemsByTag,
   kCovisit,
+  kExposures,
+  kOutcomes,
   kFamilyCount
 };
 const char* const kFamilyNames[kFamilyCount] = {rocksdb::kDefaultColumnFamilyName.c_str(),
@@ -46,7 +49,9 @@ const char* const kFamilyNames[kFamilyCount] = {rocksdb::kDefaultColumnFamilyNam
                                                 "change_log",
                                                 "trending",
                                                 "items_by_tag",
-                                                "covisit"};
+                                                "covisit",
+                                                "exposures",
+                                                "outcomes"};
 
 // The store's own keys in the meta family; callers' keys get a prefix, so
 // PutMeta can never overwrite these.
@@ -594,6 +599,7 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
   for (const auto& [item_id, row] : covisit.TakeOperands()) {
     batch.Merge(handles_->families[kCovisit], item_id, row.SerializeAsString());
   }
+  if (options_.outcome_log) AddOutcomeRows(events, handles_->families[kOutcomes], &batch);
   std::vector<std::string> trend_keys;
   trend_keys.reserve(trends.size());
   for (const auto& [key, value] : trends) {
@@ -935,6 +941,146 @@ absl::Status FeatureStore::PutMeta(absl::string_view key, absl::string_view valu
 Counts FeatureStore::counts() const {
   absl::MutexLock lock(&write_mu_);
   return counts_;
+}
+
+}  // namespace zhongcao::store
+
+namespace zhongcao::store {
+namespace {
+
+// Calls `row(key, value)` for each row of `family` in the query's range,
+// from after `query.resume_after`, until it returns false (page full) or a
+// budget runs out; returns the key to resume after, or "" when done.
+absl::StatusOr<std::string> ScanLog(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, const LogQuery& query,
+    const std::function<absl::StatusOr<bool>(absl::string_view, absl::string_view)>&
+        row) {
+  rocksdb::ReadOptions read_options;
+  read_options.fill_cache = false;  // a log scan would evict serving data
+  const std::string upper = LogTimeKey(query.until_ms);
+  rocksdb::Slice upper_bound(upper);
+  if (query.until_ms != std::numeric_limits<int64_t>::max()) {
+    read_options.iterate_upper_bound = &upper_bound;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, family));
+  const std::string start = std::max(LogTimeKey(query.since_ms), query.resume_after);
+  it->Seek(start);
+  if (it->Valid() && it->key() == rocksdb::Slice(query.resume_after)) it->Next();
+  int scanned = 0;
+  for (; it->Valid(); it->Next()) {
+    const absl::string_view key(it->key().data(), it->key().size());
+    absl::StatusOr<bool> more =
+        row(key, absl::string_view(it->value().data(), it->value().size()));
+    if (!more.ok()) return more.status();
+    if (!*more || ++scanned >= query.max_scanned) return std::string(key);
+  }
+  if (absl::Status s = ToStatus(it->status(), "scanning a log"); !s.ok()) return s;
+  return std::string();
+}
+
+// Deletes the oldest rows of `family` past `max_rows`.
+absl::Status CapLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                    int64_t max_rows) {
+  rocksdb::ReadOptions read_options;
+  read_options.fill_cache = false;
+  int64_t rows = 0;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, family));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++rows;
+    if (absl::Status s = ToStatus(it->status(), "counting log rows"); !s.ok()) return s;
+  }
+  if (rows <= max_rows) return absl::OkStatus();
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, family));
+  it->SeekToFirst();
+  for (int64_t skip = rows - max_rows; skip > 0 && it->Valid(); --skip) it->Next();
+  if (absl::Status s = ToStatus(it->status(), "finding the log's cut"); !s.ok()) return s;
+  if (!it->Valid()) return absl::OkStatus();
+  return ToStatus(
+      db->DeleteRange(rocksdb::WriteOptions(), family, LogTimeKey(0), it->key()),
+      "capping a log");
+}
+
+}  // namespace
+
+absl::Status FeatureStore::AppendExposures(std::span<const v1::Exposure> exposures) {
+  rocksdb::WriteBatch batch;
+  for (const v1::Exposure& exposure : exposures) {
+    batch.Put(handles_->families[kExposures],
+              ExposureKey(exposure.logged_at_ms(), exposure.request_id()),
+              exposure.SerializeAsString());
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = false;  // a log; see the header
+  return ToStatus(db_->Write(write_options, &batch), "appending exposures");
+}
+
+absl::StatusOr<LogPage<v1::Exposure>> FeatureStore::ReadExposures(
+    const LogQuery& query) const {
+  LogPage<v1::Exposure> page;
+  size_t bytes = 0;
+  absl::StatusOr<std::string> resume = ScanLog(
+      db_.get(), handles_->families[kExposures], query,
+      [&](absl::string_view, absl::string_view value) -> absl::StatusOr<bool> {
+        v1::Exposure exposure;
+        if (!exposure.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          return absl::DataLossError("unparseable exposure");
+        }
+        if (!query.user_id.empty() && exposure.user_id() != query.user_id) return true;
+        bytes += value.size();
+        page.rows.push_back(std::move(exposure));
+        return static_cast<int>(page.rows.size()) < query.limit &&
+               bytes < query.max_bytes;
+      });
+  if (!resume.ok()) return resume.status();
+  page.resume_after = *std::move(resume);
+  return page;
+}
+
+absl::StatusOr<LogPage<v1::Outcome>> FeatureStore::ReadOutcomes(
+    const LogQuery& query) const {
+  LogPage<v1::Outcome> page;
+  size_t bytes = 0;
+  absl::StatusOr<std::string> resume = ScanLog(
+      db_.get(), handles_->families[kOutcomes], query,
+      [&](absl::string_view key, absl::string_view value) -> absl::StatusOr<bool> {
+        v1::Outcome outcome;
+        int64_t logged_at_ms = 0;
+        if (!DecodeLogTime(key, &logged_at_ms) ||
+            !outcome.mutable_event()->ParseFromArray(value.data(),
+                                                     static_cast<int>(value.size()))) {
+          return absl::DataLossError("unparseable outcome");
+        }
+        if (!query.user_id.empty() && outcome.event().user_id() != query.user_id) {
+          return true;
+        }
+        outcome.set_logged_at_ms(logged_at_ms);
+        bytes += value.size();
+        page.rows.push_back(std::move(outcome));
+        return static_cast<int>(page.rows.size()) < query.limit &&
+               bytes < query.max_bytes;
+      });
+  if (!resume.ok()) return resume.status();
+  page.resume_after = *std::move(resume);
+  return page;
+}
+
+absl::Status FeatureStore::PruneLogs(int64_t before_ms, int64_t max_rows) {
+  for (int family : {kExposures, kOutcomes}) {
+    rocksdb::ColumnFamilyHandle* handle = handles_->families[family];
+    if (before_ms > 0) {
+      if (absl::Status s =
+              ToStatus(db_->DeleteRange(rocksdb::WriteOptions(), handle, LogTimeKey(0),
+                                        LogTimeKey(before_ms)),
+                       "pruning a log");
+          !s.ok()) {
+        return s;
+      }
+    }
+    if (max_rows > 0) {
+      if (absl::Status s = CapLog(db_.get(), handle, max_rows); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace zhongcao::store

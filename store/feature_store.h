@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "store/covisit.h"
+#include "store/log_query.h"
 #include "store/records.pb.h"
 #include "store/trending.h"
 #include "zhongcao/v1/types.pb.h"
@@ -67,9 +68,12 @@ struct StoreOptions {
   // another value at reopen simply decays the stored rows by it), and the
   // neighbours kept per row.
   int covisit_window = 5;
-  double covisit_backward = 0.5;
+  double covisit_backward = 0.25;
   int64_t covisit_tau_ms = 30LL * 24 * 3600 * 1000;
   int covisit_row_limit = 200;
+  // RecordEvents keeps every event that names a request id in the outcome
+  // log too (see ReadOutcomes), in the same durable batch.
+  bool outcome_log = true;
 };
 
 // An item as the ranking stages see it. `item` is null when the id is
@@ -182,6 +186,18 @@ class FeatureStore {
   // apart from the store's own bookkeeping, which they cannot overwrite.
   absl::StatusOr<std::optional<std::string>> GetMeta(absl::string_view key) const;
   absl::Status PutMeta(absl::string_view key, absl::string_view value);
+
+  // The exposure log: served responses keyed by (logged_at_ms, request id).
+  // Written through the WAL without fsync: a crash may lose the last
+  // instant of a log, which is acceptable for a log, never a catalog write.
+  absl::Status AppendExposures(std::span<const v1::Exposure> exposures);
+  // Rows logged in [since_ms, until_ms), oldest first (see LogQuery).
+  absl::StatusOr<LogPage<v1::Exposure>> ReadExposures(const LogQuery& query) const;
+  // Events that named a request id, oldest first by the time recorded.
+  absl::StatusOr<LogPage<v1::Outcome>> ReadOutcomes(const LogQuery& query) const;
+  // Drops rows of both logs logged before `before_ms`, then the oldest rows
+  // past `max_rows` in each (0: no cap; counting the rows costs a key scan).
+  absl::Status PruneLogs(int64_t before_ms, int64_t max_rows);
 
   Counts counts() const;
   const std::filesystem::path& dir() const { return options_.dir; }

@@ -8,6 +8,7 @@ namespace zhongcao::ranking {
 
 absl::StatusOr<Experiments> Experiments::Create(std::vector<Experiment> experiments) {
   absl::flat_hash_set<std::string> names;
+  std::string interleaved;  // the name of the one interleaved experiment
   for (size_t e = 0; e < experiments.size(); ++e) {
     const Experiment& experiment = experiments[e];
     const std::string where = absl::StrCat("experiments[", e, "]");
@@ -17,6 +18,19 @@ absl::StatusOr<Experiments> Experiments::Create(std::vector<Experiment> experime
     }
     if (experiment.arms.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ".arms: none"));
+    }
+    if (experiment.interleaved) {
+      if (experiment.arms.size() != 2) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ".arms: an interleaved experiment has exactly two, not ",
+                         experiment.arms.size()));
+      }
+      if (!interleaved.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(where, ".interleaved: only one experiment may be; \"",
+                         interleaved, "\" already is"));
+      }
+      interleaved = experiment.name;
     }
     absl::flat_hash_set<std::string> arm_names;
     for (size_t a = 0; a < experiment.arms.size(); ++a) {
@@ -80,14 +94,32 @@ absl::StatusOr<std::vector<ArmChoice>> Experiments::Assign(
       }
       was_forced = true;
     }
-    const ExperimentArm& arm = experiment.arms[chosen];
-    for (const auto& [name, value] : arm.overrides) {
-      // Checked in Create, so this cannot fail.
-      (void)SetFeedSetting(name, value, settings);
+    if (experiment.interleaved && !was_forced) {
+      choices.push_back({experiment.name, "", false, true});
+      continue;
     }
+    const ExperimentArm& arm = experiment.arms[chosen];
+    Apply(arm, settings);
     choices.push_back({experiment.name, arm.name, was_forced});
   }
   return choices;
+}
+
+const Experiment* Experiments::Interleaving(const std::vector<ArmChoice>& choices) const {
+  for (const ArmChoice& choice : choices) {
+    if (!choice.interleaved) continue;
+    for (const Experiment& e : experiments_) {
+      if (e.name == choice.experiment) return &e;
+    }
+  }
+  return nullptr;
+}
+
+void Experiments::Apply(const ExperimentArm& arm, FeedSettings* settings) {
+  for (const auto& [name, value] : arm.overrides) {
+    // Checked in Create, so this cannot fail.
+    (void)SetFeedSetting(name, value, settings);
+  }
 }
 
 }  // namespace zhongcao::ranking

@@ -20,7 +20,9 @@
 //   covisit             co-occurrence with the user's latest items, as a share
 //                       of the request's strongest (ranking/covisit_affinity.h)
 //
-// A learned model is another Scorer behind the same interface.
+// The features themselves are computed in ranking_features.{h,cc}, shared
+// with the learned model (learned_scorer.h), another Scorer behind the same
+// interface.
 #pragma once
 
 #include <vector>
@@ -28,6 +30,7 @@
 #include "ranking/candidate.h"
 #include "ranking/feed_context.h"
 #include "ranking/feed_settings.h"
+#include "ranking/scorer/ranking_features.h"
 
 namespace zhongcao::ranking {
 
@@ -44,10 +47,5 @@ class WeightedScorer : public Scorer {
   void Score(const FeedContext& context, const ScoringWeights& weights,
              std::vector<Candidate>* candidates) const override;
 };
-
-// The engagement feature alone, in [0, 1].
-float EngagementFeature(const store::ItemCounters& counters);
-// The purchase signal of one product, in [0, 1].
-float PurchaseSignal(const store::ItemCounters& counters, const v1::Item& product);
 
 }  // namespace zhongcao::ranking

@@ -29,9 +29,16 @@ ABSL_FLAG(std::string, kinds, "", "Comma-separated kinds: product,note,video,liv
 ABSL_FLAG(std::string, type, "click",
           "Event type (event), e.g. impression, click, purchase");
 ABSL_FLAG(int, count, 10, "Items wanted (feed, related)");
-ABSL_FLAG(std::string, page_token, "", "next_page_token of the previous feed page");
+ABSL_FLAG(std::string, page_token, "",
+          "next_page_token of the previous page (feed, exposures, outcomes)");
 ABSL_FLAG(bool, debug, false, "Ask for the pipeline trace (feed)");
 ABSL_FLAG(int, deadline_ms, 5000, "Per-call deadline");
+ABSL_FLAG(std::string, request_id, "",
+          "event: the response that led to it (its request_id), for the outcome log");
+ABSL_FLAG(int64_t, since_ms, 0, "exposures, outcomes: from this Unix ms (inclusive)");
+ABSL_FLAG(int64_t, until_ms, 0,
+          "exposures, outcomes: to this Unix ms (exclusive; 0: now)");
+ABSL_FLAG(int, limit, 0, "exposures, outcomes: rows per page (0: 100)");
 
 namespace {
 
@@ -44,7 +51,10 @@ constexpr char kUsage[] =
     "  feed    --user [--count --region --kinds --page_token --debug]\n"
     "  related --item [--count --region --kinds]\n"
     "  rank    --user --products=p1,p2,...\n"
-    "  event   --user --item [--type=click]\n"
+    "  event   --user --item [--type=click --request_id]\n"
+    "  exposures [--since_ms --until_ms --user --limit --page_token]  served responses\n"
+    "  outcomes  [--since_ms --until_ms --user --limit --page_token]  events naming a "
+    "request\n"
     "  load-index --path=SNAPSHOT     serve an index snapshot (see "
     "zhongcao_build_index)\n"
     "  rollback-index                 serve the previous index version again\n"
@@ -174,10 +184,26 @@ int main(int argc, char** argv) {
       return 1;
     }
     event->set_type(type);
+    event->set_request_id(absl::GetFlag(FLAGS_request_id));
     v1::RecordEventsResponse response;
     return Print(
         v1::IngestService::NewStub(channel)->RecordEvents(&context, request, &response),
         response);
+  }
+  if (command == "exposures" || command == "outcomes") {
+    v1::ReadLogRequest request;
+    request.set_since_ms(absl::GetFlag(FLAGS_since_ms));
+    request.set_until_ms(absl::GetFlag(FLAGS_until_ms));
+    request.set_user_id(absl::GetFlag(FLAGS_user));
+    request.set_limit(absl::GetFlag(FLAGS_limit));
+    request.set_page_token(absl::GetFlag(FLAGS_page_token));
+    auto admin = v1::AdminService::NewStub(channel);
+    if (command == "exposures") {
+      v1::ReadExposuresResponse response;
+      return Print(admin->ReadExposures(&context, request, &response), response);
+    }
+    v1::ReadOutcomesResponse response;
+    return Print(admin->ReadOutcomes(&context, request, &response), response);
   }
   std::cerr << "unknown command " << command << "\n" << kUsage << "\n";
   return 1;

@@ -1,0 +1,26 @@
+// Reads of the exposure and outcome logs for AdminService: request checks
+// and page tokens. A token is the last row key read, web-safe base64; one
+// that is malformed or outside the request's range is refused.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "service/validation.h"
+#include "store/log_query.h"
+#include "zhongcao/v1/admin.pb.h"
+
+namespace zhongcao::service {
+
+inline constexpr int kDefaultLogLimit = 100;
+inline constexpr int kMaxLogLimit = 1000;
+
+// INVALID_ARGUMENT naming the field: since_ms, until_ms, user_id, limit or
+// page_token.
+absl::StatusOr<store::LogQuery> LogQueryFromRequest(const v1::ReadLogRequest& request,
+                                                    const Limits& limits);
+// "" for "" (the range is exhausted).
+std::string LogPageToken(absl::string_view resume_after);
+
+}  // namespace zhongcao::service

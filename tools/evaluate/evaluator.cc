@@ -1,0 +1,385 @@
+#include "tools/evaluate/evaluator.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "tools/evaluate/arm_credit.h"
+#include "tools/evaluate/baselines.h"
+#include "tools/evaluate/feed_client.h"
+#include "tools/evaluate/server_process.h"
+#include "tools/evaluate/timeline.h"
+#include "tools/train/evaluation.h"
+#include "tools/train/scorers.h"
+#include "tools/train/split.h"
+#include "tools/train/trainer.h"
+
+namespace zhongcao::evaluate {
+namespace {
+
+class Phases {
+ public:
+  Phases(EvaluationResult& result, std::ostream* progress)
+      : result_(result), progress_(progress) {}
+  void Start(std::string name) {
+    name_ = std::move(name);
+    start_ = std::chrono::steady_clock::now();
+    Say(absl::StrCat(name_, "..."));
+  }
+  void End() {
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    result_.phase_seconds.emplace_back(name_, s);
+    Say(absl::StrFormat("%s: %.1f s", name_, s));
+  }
+  void Say(const std::string& line) const {
+    if (progress_ != nullptr) *progress_ << "zhongcao_evaluate: " << line << std::endl;
+  }
+
+ private:
+  EvaluationResult& result_;
+  std::ostream* progress_;
+  std::string name_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// A directory removed on destruction unless kept.
+class WorkDir {
+ public:
+  static absl::StatusOr<WorkDir> Make(const std::filesystem::path& given, bool keep) {
+    WorkDir w;
+    std::error_code ec;
+    if (given.empty()) {
+      std::string pattern =
+          (std::filesystem::temp_directory_path() / "zhongcao_evaluate_XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr) {
+        return absl::InternalError(absl::StrCat("cannot create a directory ", pattern));
+      }
+      w.path_ = pattern;
+      w.remove_ = !keep;
+    } else {
+      if (std::filesystem::exists(given / "data")) {
+        return absl::AlreadyExistsError(absl::StrCat(
+            "--work_dir: ", (given / "data").string(),
+            " exists; the evaluation loads a fresh data directory (remove it)"));
+      }
+      std::filesystem::create_directories(given, ec);
+      if (ec) {
+        return absl::InternalError(
+            absl::StrCat("--work_dir: ", given.string(), ": ", ec.message()));
+      }
+      w.path_ = given;
+    }
+    return w;
+  }
+  WorkDir() = default;
+  WorkDir(WorkDir&& o) noexcept : path_(std::move(o.path_)), remove_(o.remove_) {
+    o.remove_ = false;
+  }
+  ~WorkDir() {
+    if (remove_) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+    }
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  bool remove_ = false;
+};
+
+std::vector<train::UserTargets> ChooseUsers(std::vector<train::UserTargets> all,
+                                            int max_users, uint64_t seed) {
+  if (max_users <= 0 || static_cast<size_t>(max_users) >= all.size()) return all;
+  std::mt19937_64 rng(seed);
+  std::shuffle(all.begin(), all.end(), rng);
+  all.resize(static_cast<size_t>(max_users));
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return a.user < b.user; });
+  return all;
+}
+
+std::vector<MetricsAt> ScoreSubset(std::span<const train::UserTargets> targets,
+                                   std::span<const UserList> lists,
+                                   std::span<const size_t> members,
+                                   const ScoreOptions& options) {
+  std::vector<ScoredUser> users;
+  users.reserve(members.size());
+  for (size_t i : members) users.push_back({&targets[i].items, &lists[i].items});
+  return ScoreUsers(users, options);
+}
+
+std::string Settings(const train::TrainSettings& t) {
+  return absl::StrFormat(
+      "factors=%d regularization=%g alpha=%g iterations=%d seed=%d "
+      "category_weight=%g category_score_weight=%g half_life=%g weights=%s",
+      t.als.factors, t.als.regularization, t.als.alpha, t.als.iterations, t.als.seed,
+      t.categories.column_weight, t.categories.score_weight, t.half_life,
+      t.weights.ToString());
+}
+
+}  // namespace
+
+absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
+  EvaluationResult result;
+  Phases phases(result, o.progress);
+  if (o.ks.empty()) return absl::InvalidArgumentError("--ks: give at least one K");
+  for (int k : o.ks) {
+    if (k < 1 || k > 100)
+      return absl::InvalidArgumentError("--ks: each K must be 1..100");
+  }
+  result.ks = o.ks;
+  result.feed_count =
+      o.feed_count > 0 ? o.feed_count : *std::max_element(o.ks.begin(), o.ks.end());
+  if (result.feed_count > 100) {
+    return absl::InvalidArgumentError("--feed_count: at most 100 (the API's limit)");
+  }
+
+  // The server config first: a bad setting name fails before any work.
+  if (o.serve) {
+    std::string base;
+    if (!o.config_file.empty()) {
+      std::ifstream in(o.config_file);
+      if (!in) {
+        return absl::NotFoundError(
+            absl::StrCat("--config: ", o.config_file, ": cannot open"));
+      }
+      std::stringstream text;
+      text << in.rdbuf();
+      base = text.str();
+    }
+    absl::StatusOr<std::string> config = MakeServerConfig(base, o.settings);
+    if (!config.ok()) return config.status();
+    result.server_config = *config;
+  }
+
+  // Read and split.
+  phases.Start("read");
+  absl::StatusOr<EvaluationInput> input = ReadInput(o.input);
+  if (!input.ok()) return input.status();
+  const train::InteractionLog& log = input->log;
+  result.dataset = input->name;
+  result.source = input->source;
+  result.protocol = input->protocol_name;
+  result.protocol_text = input->protocol_text;
+  result.time_unit = TimeUnitName(input->time_unit);
+  result.users = log.users.size();
+  result.items = log.items.size();
+  result.events = static_cast<int64_t>(log.events.size());
+  phases.End();
+
+  phases.Start("split");
+  const train::Split split = train::SplitByTime(log, input->protocol);
+  // The final model trains on everything but the test (validation items
+  // are the protocol's, for choosing settings elsewhere).
+  const std::vector<train::Interaction>& train_events = split.train_with_validation;
+  result.train_events = static_cast<int64_t>(train_events.size());
+  result.test_events = static_cast<int64_t>(split.test.size());
+  std::vector<train::UserTargets> all_targets = train::GroupByUser(split.test);
+  result.test_users = static_cast<int64_t>(all_targets.size());
+  const std::vector<train::UserTargets> targets =
+      ChooseUsers(std::move(all_targets), o.max_users, o.seed);
+  result.evaluated_users = static_cast<int64_t>(targets.size());
+  if (targets.empty()) {
+    return absl::FailedPreconditionError(
+        "no user has a held-out item under this protocol (too few events per user?)");
+  }
+  // Every event type weighs 1 here: what a user did at all is masked, as
+  // the service's feed drops every item in the user's history.
+  train::EventWeights any_event;
+  for (int t = 0; t < train::kEventTypeCount; ++t) {
+    any_event.Set(static_cast<train::EventType>(t), 1);
+  }
+  const train::FeedbackMatrix seen = train::FeedbackMatrix::Build(
+      log.users.size(), log.items.size(), train_events, any_event);
+  phases.End();
+
+  // Train.
+  phases.Start("train");
+  train::TrainSettings settings = input->train;
+  if (o.factors > 0) settings.als.factors = o.factors;
+  if (o.iterations > 0) settings.als.iterations = o.iterations;
+  settings.als.seed = o.train_seed;
+  settings.als.threads = o.threads;
+  if (absl::Status s = settings.als.Validate(); !s.ok()) return s;
+  absl::StatusOr<train::TrainedModel> trained = train::Train(log, train_events, settings);
+  if (!trained.ok()) return trained.status();
+  result.settings.emplace_back("train", Settings(settings));
+  phases.End();
+
+  const ItemVectors vectors(trained->model.items);
+  ScoreOptions score;
+  score.ks = o.ks;
+  score.catalog_items = log.items.size();
+  score.vectors = &vectors;
+  score.bootstrap_samples = o.bootstrap_samples;
+  score.seed = o.seed;
+  std::vector<size_t> everyone(targets.size());
+  for (size_t i = 0; i < everyone.size(); ++i) everyone[i] = i;
+
+  if (o.serve) {
+    absl::StatusOr<WorkDir> work = WorkDir::Make(o.work_dir, o.keep_work_dir);
+    if (!work.ok()) return work.status();
+    const std::filesystem::path data_dir = work->path() / "data";
+
+    // Load.
+    phases.Start("load");
+    // Ends a minute before now, so that no event is ahead of the server's
+    // clock and recent ones still count in its time-decayed signals.
+    const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+    const Timeline timeline =
+        Timeline::Fit(log.events, input->time_unit, now_ms - 60'000);
+    std::vector<int64_t> per_user(static_cast<size_t>(log.users.size()), 0);
+    std::vector<int64_t> last_ms(static_cast<size_t>(log.users.size()), 0);
+    for (const train::Interaction& e : train_events) {
+      ++per_user[static_cast<size_t>(e.user)];
+      int64_t& last = last_ms[static_cast<size_t>(e.user)];
+      last = std::max(last, timeline.ToMs(e.timestamp));
+    }
+    LoadOptions load;
+    load.data_dir = data_dir;
+    load.dim = settings.als.factors;
+    load.index_factory = o.index_factory;
+    // Every training event stays in the history, so that all are masked.
+    load.history_limit = static_cast<int>(
+        std::max<int64_t>(1000, *std::max_element(per_user.begin(), per_user.end()) + 1));
+    absl::StatusOr<LoadCounts> counts =
+        LoadDataDir(load, log, train_events, timeline, trained->model);
+    if (!counts.ok()) return counts.status();
+    result.load = *counts;
+    phases.End();
+
+    // Configure and start the server.
+    phases.Start("server start");
+    const std::filesystem::path config_path = work->path() / "server.toml";
+    {
+      std::ofstream out(config_path);
+      out << result.server_config;
+      if (!out.flush()) {
+        return absl::InternalError(absl::StrCat(config_path.string(), ": write failed"));
+      }
+    }
+    ServerProcessOptions server_options;
+    server_options.binary = o.server_binary;
+    server_options.data_dir = data_dir;
+    server_options.config = config_path;
+    server_options.log = work->path() / "server.log";
+    server_options.dim = load.dim;
+    server_options.index_factory = o.index_factory;
+    server_options.history_limit = load.history_limit;
+    server_options.extra_args = o.server_args;
+    absl::StatusOr<std::unique_ptr<ServerProcess>> server =
+        ServerProcess::Start(server_options);
+    if (!server.ok()) return server.status();
+    std::vector<std::string> overrides;
+    for (const auto& [name, value] : o.settings)
+      overrides.push_back(absl::StrCat(name, "=", value));
+    result.settings.emplace_back(
+        "server",
+        absl::StrCat("binary=", o.server_binary.string(), " index_factory=",
+                     o.index_factory, " history_limit=", load.history_limit,
+                     " config=", o.config_file.empty() ? "(defaults)" : o.config_file,
+                     " set=", absl::StrJoin(overrides, ",")));
+    phases.End();
+
+    // Serve.
+    phases.Start("serve");
+    std::vector<FeedRequestPlan> plans;
+    plans.reserve(targets.size());
+    for (const train::UserTargets& t : targets) {
+      plans.push_back(
+          {log.users.Name(t.user),
+           o.request_at_user_time ? last_ms[static_cast<size_t>(t.user)] + 60'000 : 0});
+    }
+    FeedClientOptions client;
+    client.address = (*server)->address();
+    client.count = result.feed_count;
+    client.threads = o.client_threads;
+    client.force_arms = o.force_arms;
+    const auto serve_start = std::chrono::steady_clock::now();
+    client.progress = [&](size_t n) {
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - serve_start)
+              .count();
+      phases.Say(absl::StrFormat("%d/%d feeds (%.0f/s)", n, plans.size(),
+                                 static_cast<double>(n) / std::max(s, 1e-9)));
+    };
+    result.settings.emplace_back(
+        "requests",
+        absl::StrFormat("count=%d client_threads=%d now=%s", client.count, client.threads,
+                        o.request_at_user_time
+                            ? "a minute after the user's last training event"
+                            : "server clock"));
+    absl::StatusOr<std::vector<FeedAnswer>> answers = FetchFeeds(client, plans);
+    if (!answers.ok()) return answers.status();
+    if (absl::Status s = (*server)->Stop(); !s.ok()) return s;
+    phases.End();
+
+    std::vector<UserList> lists(targets.size());
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const FeedAnswer& a = (*answers)[i];
+      UserList& list = lists[i];
+      list.user = targets[i].user;
+      list.arms = a.arms;
+      const auto row = seen.UserRow(list.user);
+      for (const std::string& id : a.item_ids) {
+        std::optional<int32_t> item = log.items.Find(id);
+        if (!item.has_value()) continue;
+        list.items.push_back(*item);
+        if (std::binary_search(
+                row.begin(), row.end(), train::FeedbackMatrix::Entry{*item, 0},
+                [](const auto& x, const auto& y) { return x.index < y.index; })) {
+          ++result.seen_items_served;
+        }
+      }
+      if (a.degraded) ++result.degraded_responses;
+      if (static_cast<int>(a.item_ids.size()) < result.feed_count)
+        ++result.short_responses;
+    }
+    phases.Start("score zhongcao");
+    result.systems.push_back(
+        {"zhongcao", "all", ScoreSubset(targets, lists, everyone, score)});
+    for (const ArmGroup& group : GroupByServedArm(lists)) {
+      result.systems.push_back(
+          {"zhongcao", group.arm, ScoreSubset(targets, lists, group.members, score)});
+    }
+    phases.End();
+  }
+
+  // Baselines, same users and masking.
+  phases.Start("baselines");
+  const int depth = result.feed_count;
+  const train::PopularityScorer popularity(trained->feedback);
+  const std::vector<UserList> popular =
+      RankForUsers(popularity, seen, targets, depth, o.threads);
+  const ItemKnnScorer knn(trained->feedback, o.knn_neighbors);
+  const std::vector<UserList> neighbours =
+      RankForUsers(knn, seen, targets, depth, o.threads);
+  const train::AlsScorer als(trained->model);
+  const std::vector<UserList> exact = RankForUsers(als, seen, targets, depth, o.threads);
+  result.settings.emplace_back("baselines",
+                               absl::StrCat("popularity: training users per item; "
+                                            "item_knn: cosine, neighbors=",
+                                            o.knn_neighbors,
+                                            "; als_exact: the served vectors, exact "
+                                            "inner product in process"));
+  result.systems.push_back(
+      {"popularity", "all", ScoreSubset(targets, popular, everyone, score)});
+  result.systems.push_back(
+      {"item_knn", "all", ScoreSubset(targets, neighbours, everyone, score)});
+  result.systems.push_back(
+      {"als_exact", "all", ScoreSubset(targets, exact, everyone, score)});
+  phases.End();
+  return result;
+}
+
+}  // namespace zhongcao::evaluate

@@ -1,0 +1,92 @@
+// The offline replay evaluation end to end: read a log, split it, train
+// embeddings with tools/train's ALS, load the training part into a fresh
+// data directory, start the real server on it, ask for every test user's
+// feed over gRPC, rank the same users with the baselines, and score all of
+// them alike. Each step is its own file; this one only sequences them.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tools/evaluate/input.h"
+#include "tools/evaluate/loader.h"
+#include "tools/evaluate/scoring.h"
+#include "tools/evaluate/server_config.h"
+
+namespace zhongcao::evaluate {
+
+struct EvaluateOptions {
+  InputOptions input;
+  std::vector<int> ks = {10, 20};
+  int feed_count = 0;  // GetFeed count; 0: the largest K
+
+  // Training: 0 keeps the dataset's chosen setting.
+  int factors = 0;
+  int iterations = 0;
+  uint64_t train_seed = 42;
+  int threads = 2;  // training and baselines; results do not depend on it
+
+  // Serving.
+  std::filesystem::path work_dir;  // empty: a temporary one, removed after
+  bool keep_work_dir = false;
+  std::filesystem::path server_binary;
+  std::string config_file;  // a base server config (experiments, settings)
+  SettingOverrides settings;
+  std::string index_factory = "HNSW32,Flat";
+  std::vector<std::string> server_args;
+  int client_threads = 4;
+  // Each request's Context.now_ms is a minute after the user's last
+  // training event (the moment the next item is to be predicted); false:
+  // the server's clock.
+  bool request_at_user_time = true;
+  std::map<std::string, std::string> force_arms;
+  bool serve = true;  // false: baselines only, no server
+
+  // Baselines and scoring.
+  int knn_neighbors = 100;
+  int max_users = 0;  // 0: every test user; else a seeded sample of them
+  int bootstrap_samples = 200;
+  uint64_t seed = 42;
+
+  std::ostream* progress = nullptr;  // progress lines, e.g. &std::cerr
+};
+
+struct SystemResult {
+  std::string system;              // "zhongcao", "popularity", "item_knn", "als_exact"
+  std::string arm;                 // "all", or "experiment/arm"
+  std::vector<MetricsAt> metrics;  // one per K
+};
+
+struct EvaluationResult {
+  std::string dataset;
+  std::string source;
+  std::string protocol;
+  std::string protocol_text;
+  std::string time_unit;
+  int64_t users = 0, items = 0, events = 0;
+  int64_t train_events = 0, test_events = 0;
+  int64_t test_users = 0;       // users with a held-out item
+  int64_t evaluated_users = 0;  // of them, the ones asked for (max_users)
+  std::vector<int> ks;
+  int feed_count = 0;
+  std::vector<std::pair<std::string, std::string>> settings;  // what ran, by name
+  std::string server_config;                                  // the generated TOML
+  LoadCounts load;
+  std::vector<std::pair<std::string, double>> phase_seconds;  // in order
+  // Server answers: how many had a source left out, had fewer than
+  // feed_count items, and training items served (the feed should mask them).
+  int64_t degraded_responses = 0;
+  int64_t short_responses = 0;
+  int64_t seen_items_served = 0;
+  std::vector<SystemResult> systems;
+};
+
+absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& options);
+
+}  // namespace zhongcao::evaluate
