@@ -41,8 +41,17 @@ void TrainFreshnessModel(const std::string& path) {
   const auto& names = ranking::RankingFeatureNames();
   const int freshness = static_cast<int>(
       std::find(names.begin(), names.end(), "freshness") - names.begin());
-  absl::StatusOr<rank_train::RankingDataset> data = rank_train::BuildRankingDataset(
-      rank_train::SyntheticRankingExamples(400, 20, freshness, /*noise=*/0, /*seed=*/3));
+  std::vector<rank_train::RankingExample> examples =
+      rank_train::SyntheticRankingExamples(400, 20, freshness, /*noise=*/0, /*seed=*/3);
+  // Only freshness varies, so no tree can split on a feature the served
+  // notes happen to differ in (similarity) and reorder them.
+  for (rank_train::RankingExample& e : examples) {
+    for (size_t f = 0; f < e.features.size(); ++f) {
+      if (static_cast<int>(f) != freshness) e.features[f] = 0;
+    }
+  }
+  absl::StatusOr<rank_train::RankingDataset> data =
+      rank_train::BuildRankingDataset(std::move(examples));
   ASSERT_TRUE(data.ok()) << data.status();
   rank_train::RankerTrainOptions options;
   options.rounds = 40;
@@ -196,13 +205,14 @@ TEST_F(RankerSwapTest, BadModels_AreRefusedAndTheServedOneStays) {
   BoosterHandle booster = nullptr;
   ASSERT_EQ(XGBoosterCreate(nullptr, 0, &booster), 0);
   ASSERT_EQ(XGBoosterLoadModel(booster, other.c_str()), 0);
-  ASSERT_EQ(XGBoosterSetAttr(booster, ranking::kModelFeaturesAttr, "similarity,covisit"),
-            0);
+  ASSERT_EQ(
+      XGBoosterSetAttr(booster, ranking::kModelFeaturesAttr, "similarity,dwell_seconds"),
+      0);
   ASSERT_EQ(XGBoosterSaveModel(booster, other.c_str()), 0);
   XGBoosterFree(booster);
   status = Load(other, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_THAT(status.error_message(), HasSubstr("[similarity,covisit]"));
+  EXPECT_THAT(status.error_message(), HasSubstr("[similarity,dwell_seconds]"));
 
   status = Load("", &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

@@ -194,9 +194,9 @@ TEST(RankingExamples, BadLinesAreRefusedNamingLineAndField) {
   EXPECT_THAT(read(good + "\n{\"request_id\": \"r\"").message(),
               HasSubstr("x.jsonl:2: not a JSON object"));
   EXPECT_THAT(read(R"({"request_id": "r", "features": {)" + all +
-                   R"(, "covisit": 1}, "label": 1})")
+                   R"(, "dwell_seconds": 1}, "label": 1})")
                   .message(),
-              HasSubstr("x.jsonl:1: features.covisit: not a ranking feature"));
+              HasSubstr("x.jsonl:1: features.dwell_seconds: not a ranking feature"));
   EXPECT_THAT(
       read(R"({"request_id": "r", "features": {"similarity": 1}, "label": 1})").message(),
       HasSubstr("features.session_similarity: missing"));
@@ -278,11 +278,11 @@ TEST(LearnedRanker, TrainingIsDeterministicForASeed) {
 TEST(LearnedRanker, AModelOfAnotherFeatureListIsRefused) {
   const std::string path = TempPath("other.json");
   TrainOn("engagement", path);
-  SetFeatureAttr(path, "similarity,covisit");
+  SetFeatureAttr(path, "similarity,dwell_seconds");
   absl::StatusOr<std::shared_ptr<const RankerModel>> model = RankerModel::Load(path);
   EXPECT_EQ(model.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(model.status().message(),
-              HasSubstr("trained on features [similarity,covisit]"));
+              HasSubstr("trained on features [similarity,dwell_seconds]"));
   EXPECT_THAT(model.status().message(), HasSubstr("retrain"));
   fs::remove(path);
 }

@@ -42,6 +42,9 @@ ABSL_FLAG(std::string, protocol, "dataset",
           "dataset (the dataset README's), loo (the last item is the test, the one "
           "before validation) or last_n (the last --n items by time)");
 ABSL_FLAG(int, n, 1, "Items held out per user with --protocol=last_n");
+ABSL_FLAG(bool, validation, false,
+          "Score against the protocol's validation items, training on what precedes "
+          "them, to choose settings without looking at the test items");
 ABSL_FLAG(std::string, ks, "10,20", "Cut-offs K of every metric");
 ABSL_FLAG(int, feed_count, 0, "GetFeed count; 0: the largest K");
 ABSL_FLAG(int, factors, 0, "Embedding dimension (the server's too); 0: the dataset's");
@@ -94,6 +97,7 @@ absl::StatusOr<EvaluateOptions> OptionsFromFlags(const char* argv0) {
   o.input.max_lines = absl::GetFlag(FLAGS_max_lines);
   o.input.protocol = absl::GetFlag(FLAGS_protocol);
   o.input.n = absl::GetFlag(FLAGS_n);
+  o.validation = absl::GetFlag(FLAGS_validation);
   o.ks.clear();
   for (absl::string_view k :
        absl::StrSplit(absl::GetFlag(FLAGS_ks), ',', absl::SkipEmpty())) {

@@ -179,12 +179,16 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
 
   phases.Start("split");
   const train::Split split = train::SplitByTime(log, input->protocol);
-  // The final model trains on everything but the test (validation items
-  // are the protocol's, for choosing settings elsewhere).
-  const std::vector<train::Interaction>& train_events = split.train_with_validation;
+  // The final model trains on everything but the test; a validation run
+  // trains on what precedes the validation items and is scored on them.
+  const std::vector<train::Interaction>& train_events =
+      o.validation ? split.train : split.train_with_validation;
+  const std::vector<train::Interaction>& held_out =
+      o.validation ? split.validation : split.test;
+  result.held_out = o.validation ? "validation" : "test";
   result.train_events = static_cast<int64_t>(train_events.size());
-  result.test_events = static_cast<int64_t>(split.test.size());
-  std::vector<train::UserTargets> all_targets = train::GroupByUser(split.test);
+  result.test_events = static_cast<int64_t>(held_out.size());
+  std::vector<train::UserTargets> all_targets = train::GroupByUser(held_out);
   result.test_users = static_cast<int64_t>(all_targets.size());
   const std::vector<train::UserTargets> targets =
       ChooseUsers(std::move(all_targets), o.max_users, o.seed);

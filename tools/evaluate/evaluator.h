@@ -24,6 +24,10 @@ namespace zhongcao::evaluate {
 struct EvaluateOptions {
   InputOptions input;
   std::vector<int> ks = {10, 20};
+  // Score against the protocol's validation items, training on what comes
+  // before them, instead of the test items: for choosing settings without
+  // looking at the test.
+  bool validation = false;
   int feed_count = 0;  // GetFeed count; 0: the largest K
 
   // Training: 0 keeps the dataset's chosen setting.
@@ -68,6 +72,7 @@ struct EvaluationResult {
   std::string source;
   std::string protocol;
   std::string protocol_text;
+  std::string held_out = "test";  // or "validation"
   std::string time_unit;
   int64_t users = 0, items = 0, events = 0;
   int64_t train_events = 0, test_events = 0;

@@ -21,9 +21,10 @@ std::string FormatTable(const EvaluationResult& r) {
   std::string out = absl::StrFormat(
       "dataset %s (%s): %d users, %d items, %d events\n"
       "protocol %s: %s\n"
-      "split: %d training events, %d held-out events of %d users; %d users evaluated\n",
+      "split: %d training events, %d held-out %s events of %d users; %d users "
+      "evaluated\n",
       r.dataset, r.source, r.users, r.items, r.events, r.protocol, r.protocol_text,
-      r.train_events, r.test_events, r.test_users, r.evaluated_users);
+      r.train_events, r.test_events, r.held_out, r.test_users, r.evaluated_users);
   for (const auto& [name, value] : r.settings) {
     absl::StrAppend(&out, name, ": ", value, "\n");
   }
@@ -74,7 +75,8 @@ std::string FormatJson(const EvaluationResult& r, const std::string& command) {
   j["command"] = command;
   j["dataset"] = r.dataset;
   j["source"] = r.source;
-  j["protocol"] = {{"name", r.protocol}, {"text", r.protocol_text}};
+  j["protocol"] = {
+      {"name", r.protocol}, {"text", r.protocol_text}, {"held_out", r.held_out}};
   j["time_unit"] = r.time_unit;
   j["log"] = {{"users", r.users}, {"items", r.items}, {"events", r.events}};
   j["split"] = {{"train_events", r.train_events},
