@@ -62,8 +62,9 @@ for arg in "$@"; do
   esac
 done
 
+# matplotlib draws the scaling plot; only the benchmarks need it.
+tools/install-deps.sh python3-matplotlib
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  tools/install-deps.sh
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$BUILD_DIR" -j"$JOBS" --target zhongcao_server \
     zhongcao_demo_catalog_tool zhongcao_loadgen zhongcao_micro_bench zhongcao_ann_compare

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages zhongcao builds, runs and tests with, but
-# only when one is missing, so a second run costs nothing.
+# only when one is missing, so a second run costs nothing. Arguments name
+# more packages, for a caller with needs of its own (bench/run.sh's plots).
 set -euo pipefail
 
 packages=(
@@ -9,7 +10,8 @@ packages=(
   libfaiss-dev libopenblas0 libeigen3-dev librocksdb-dev libabsl-dev libroaring-dev libxxhash-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libcsv-dev nlohmann-json3-dev
   libbenchmark-dev libhnswlib-dev libxgboost-dev
-  python3 python3-grpcio python3-protobuf
+  python3 python3-grpcio python3-protobuf python3-numpy
+  "$@"
 )
 
 missing=()
