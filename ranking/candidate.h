@@ -31,9 +31,10 @@ struct Candidate {
   // Filled by the scorer: the score and its parts by feature name.
   float score = 0;
   std::vector<std::pair<std::string, float>> contributions;
-  // Filled by the scorer: every raw feature value (before weights) by
-  // name, zeros included, for the exposure log and a learned ranker.
-  std::vector<std::pair<std::string, float>> features;
+  // Filled by the scorer: every raw feature value (before weights), zeros
+  // included, in RankingFeatureNames() order, for the exposure log and a
+  // learned ranker. Named only when logged: most candidates are not served.
+  std::vector<float> features;
 };
 
 // The candidate's item made its own to change: hydrated items are shared

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "ranking/scorer/ranking_features.h"
+
 namespace zhongcao::ranking {
 
 v1::Exposure MakeExposure(const ServedResponse& response,
@@ -31,8 +33,10 @@ v1::Exposure MakeExposure(const ServedResponse& response,
     item->set_position(static_cast<int>(i));
     if (i < item_arms.size()) item->set_arm(item_arms[i]);
     item->set_score(c.score);
-    for (const auto& [name, value] : c.features)
-      (*item->mutable_features())[name] = value;
+    const std::vector<std::string>& names = RankingFeatureNames();
+    for (size_t f = 0; f < c.features.size() && f < names.size(); ++f) {
+      (*item->mutable_features())[names[f]] = c.features[f];
+    }
     for (const std::string& source : c.sources) item->add_sources(source);
   }
   return exposure;

@@ -10,7 +10,6 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
-#include "absl/container/node_hash_map.h"
 #include "index/serving_index.h"
 #include "ranking/campaign.h"
 #include "ranking/covisit_affinity.h"
@@ -51,8 +50,9 @@ struct FeedContext {
   double typical_price_cents = 0;
   absl::flat_hash_set<std::string> following;  // creator ids
   absl::flat_hash_set<std::string> blocked;    // creator ids
-  // Hydrated creators; node-based so candidates can point into it.
-  absl::node_hash_map<std::string, v1::Creator> creators;
+  // Hydrated creators, shared with the store's cache; candidates point
+  // into them.
+  absl::flat_hash_map<std::string, std::shared_ptr<const v1::Creator>> creators;
 
   bool KindAllowed(int kind) const { return (kind_mask >> kind) & 1u; }
   bool ShoppingSurface() const {

@@ -144,7 +144,8 @@ FeatureStore::FeatureStore(StoreOptions options, std::unique_ptr<rocksdb::DB> db
     : options_(std::move(options)),
       db_(std::move(db)),
       handles_(std::move(handles)),
-      item_cache_(std::make_unique<RowCache<ItemRecord>>(options_.item_cache_bytes)) {}
+      item_cache_(std::make_unique<RowCache<ItemRecord>>(options_.item_cache_bytes)),
+      creator_cache_(std::make_unique<RowCache<v1::Creator>>(kCreatorCacheBytes)) {}
 
 FeatureStore::~FeatureStore() {
   handles_.reset();  // column family handles go before the DB
@@ -449,6 +450,12 @@ absl::Status FeatureStore::UpsertRows(std::span<const Message> rows, int family,
       !s.ok()) {
     return s;
   }
+  if (family == kCreators) {
+    std::vector<std::string> ids;
+    ids.reserve(rows.size());
+    for (const Message& row : rows) ids.push_back(row.id());
+    creator_cache_->Invalidate(ids);
+  }
   counts_ = counts;
   return absl::OkStatus();
 }
@@ -688,9 +695,8 @@ absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
   std::vector<ItemRecord> records(n);
   std::vector<size_t> misses;  // positions in `ids`
   for (size_t i = 0; i < n; ++i) {
-    if (std::shared_ptr<const ItemRecord> cached = item_cache_->Find(ids[i])) {
-      records[i] = *cached;
-    } else {
+    if (!item_cache_->Visit(ids[i],
+                            [&](const ItemRecord& cached) { records[i] = cached; })) {
       misses.push_back(i);
     }
   }
@@ -743,22 +749,36 @@ absl::StatusOr<std::vector<ItemCounters>> FeatureStore::ReadCounters(
   return counters;
 }
 
-absl::StatusOr<std::vector<v1::Creator>> FeatureStore::ReadCreators(
-    std::span<const std::string> ids) const {
-  std::vector<rocksdb::Slice> keys(ids.begin(), ids.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kCreators], keys.size(),
-                keys.data(), values.data(), statuses.data());
-  std::vector<v1::Creator> creators;
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return ToStatus(statuses[i], "reading creators");
-    absl::StatusOr<v1::Creator> creator = Parse<v1::Creator>(values[i], "creator");
-    if (!creator.ok()) return creator.status();
-    creators.push_back(*std::move(creator));
+absl::StatusOr<std::vector<std::shared_ptr<const v1::Creator>>>
+FeatureStore::ReadCreators(std::span<const std::string> ids) const {
+  std::vector<std::shared_ptr<const v1::Creator>> found(ids.size());
+  std::vector<rocksdb::Slice> keys;
+  std::vector<size_t> misses;  // positions in `ids`
+  std::vector<uint64_t> tokens;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    found[i] = creator_cache_->Find(ids[i]);
+    if (found[i] != nullptr) continue;
+    misses.push_back(i);
+    keys.emplace_back(ids[i]);
+    tokens.push_back(creator_cache_->FillToken(ids[i]));
   }
-  return creators;
+  if (!keys.empty()) {
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kCreators], keys.size(),
+                  keys.data(), values.data(), statuses.data());
+    for (size_t j = 0; j < keys.size(); ++j) {
+      if (statuses[j].IsNotFound()) continue;
+      if (!statuses[j].ok()) return ToStatus(statuses[j], "reading creators");
+      absl::StatusOr<v1::Creator> creator = Parse<v1::Creator>(values[j], "creator");
+      if (!creator.ok()) return creator.status();
+      auto row = std::make_shared<const v1::Creator>(*std::move(creator));
+      found[misses[j]] = row;
+      creator_cache_->Fill(tokens[j], ids[misses[j]], std::move(row));
+    }
+  }
+  std::erase(found, nullptr);
+  return found;
 }
 
 absl::StatusOr<std::vector<size_t>> FeatureStore::MissingItems(

@@ -138,8 +138,9 @@ class FeatureStore {
   // read like ReadItems.
   absl::StatusOr<std::vector<ItemCounters>> ReadCounters(
       std::span<const std::string> ids) const;
-  // One MultiGet; unknown creators are absent from the result.
-  absl::StatusOr<std::vector<v1::Creator>> ReadCreators(
+  // Creators in the order of `ids`, unknown ones left out: from the row
+  // cache, and one MultiGet for those it does not hold.
+  absl::StatusOr<std::vector<std::shared_ptr<const v1::Creator>>> ReadCreators(
       std::span<const std::string> ids) const;
   // Positions in `ids` of items that do not exist.
   absl::StatusOr<std::vector<size_t>> MissingItems(
@@ -229,6 +230,9 @@ class FeatureStore {
   std::unique_ptr<Handles> handles_;
   // Items with their counters, invalidated after every write of either.
   std::unique_ptr<RowCache<ItemRecord>> item_cache_;
+  // Creators are few and on every feed: hundreds per request.
+  static constexpr size_t kCreatorCacheBytes = 64 << 20;
+  std::unique_ptr<RowCache<v1::Creator>> creator_cache_;
   // Serialises catalog writes: each reads old rows to keep secondary keys,
   // counts and the change-log sequence exact. Events do not take it.
   mutable absl::Mutex write_mu_;

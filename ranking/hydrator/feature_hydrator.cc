@@ -4,34 +4,54 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 #include "ranking/scorer/weighted_scorer.h"
 
 namespace zhongcao::ranking {
 
 absl::Status FeatureHydrator::HydrateLinkedProducts(
     std::vector<Candidate>* candidates) const {
+  // Each distinct product is read once; the views point into the
+  // candidates' items, which the candidates keep alive.
   std::vector<std::string> ids;
-  absl::flat_hash_map<std::string, size_t> position;
-  for (const Candidate& c : *candidates) {
-    if (c.item == nullptr) continue;
-    for (const std::string& id : c.item->linked_product_ids()) {
-      if (position.try_emplace(id, ids.size()).second) ids.push_back(id);
+  absl::flat_hash_map<absl::string_view, uint32_t> position;
+  // Per candidate, its links as positions in `ids`, in one array.
+  std::vector<uint32_t> links;
+  std::vector<uint32_t> link_end(candidates->size());
+  for (size_t i = 0; i < candidates->size(); ++i) {
+    const Candidate& c = (*candidates)[i];
+    if (c.item != nullptr) {
+      for (const std::string& id : c.item->linked_product_ids()) {
+        auto [it, inserted] = position.try_emplace(id, static_cast<uint32_t>(ids.size()));
+        if (inserted) ids.push_back(id);
+        links.push_back(it->second);
+      }
     }
+    link_end[i] = static_cast<uint32_t>(links.size());
   }
   if (ids.empty()) return absl::OkStatus();
   absl::StatusOr<std::vector<store::ItemRecord>> products = store_.ReadItems(ids);
   if (!products.ok()) return products.status();
-  for (Candidate& c : *candidates) {
-    if (c.item == nullptr) continue;
-    for (const std::string& id : c.item->linked_product_ids()) {
-      const store::ItemRecord& p = (*products)[position[id]];
-      if (p.item == nullptr || p.item->unavailable() || p.item->product().stock() <= 0) {
-        continue;
-      }
-      ++c.linked_in_stock;
-      c.linked_purchase_signal =
-          std::max(c.linked_purchase_signal, PurchaseSignal(p.counters, *p.item));
+  // What a product lends to the content linking it: -1 when out of stock.
+  std::vector<float> signal(ids.size(), -1);
+  for (size_t p = 0; p < ids.size(); ++p) {
+    const store::ItemRecord& product = (*products)[p];
+    if (product.item == nullptr || product.item->unavailable() ||
+        product.item->product().stock() <= 0) {
+      continue;
     }
+    signal[p] = PurchaseSignal(product.counters, *product.item);
+  }
+  uint32_t begin = 0;
+  for (size_t i = 0; i < candidates->size(); ++i) {
+    Candidate& c = (*candidates)[i];
+    for (uint32_t l = begin; l < link_end[i]; ++l) {
+      const float s = signal[links[l]];
+      if (s < 0) continue;
+      ++c.linked_in_stock;
+      c.linked_purchase_signal = std::max(c.linked_purchase_signal, s);
+    }
+    begin = link_end[i];
   }
   return absl::OkStatus();
 }
@@ -44,7 +64,7 @@ absl::Status FeatureHydrator::Hydrate(FeedContext* context,
   absl::StatusOr<std::vector<store::ItemRecord>> records = store_.ReadItems(ids);
   if (!records.ok()) return records.status();
   std::vector<std::string> creator_ids;
-  absl::flat_hash_set<std::string> wanted;
+  absl::flat_hash_set<absl::string_view> wanted;
   for (size_t i = 0; i < candidates->size(); ++i) {
     Candidate& c = (*candidates)[i];
     c.item = std::move((*records)[i].item);
@@ -56,17 +76,18 @@ absl::Status FeatureHydrator::Hydrate(FeedContext* context,
     }
   }
   if (!creator_ids.empty()) {
-    absl::StatusOr<std::vector<v1::Creator>> creators = store_.ReadCreators(creator_ids);
+    absl::StatusOr<std::vector<std::shared_ptr<const v1::Creator>>> creators =
+        store_.ReadCreators(creator_ids);
     if (!creators.ok()) return creators.status();
-    for (v1::Creator& creator : *creators) {
-      std::string id = creator.id();
+    for (std::shared_ptr<const v1::Creator>& creator : *creators) {
+      std::string id = creator->id();
       context->creators.emplace(std::move(id), std::move(creator));
     }
   }
   for (Candidate& c : *candidates) {
     if (c.item == nullptr) continue;
     auto it = context->creators.find(c.item->creator_id());
-    c.creator = it == context->creators.end() ? nullptr : &it->second;
+    c.creator = it == context->creators.end() ? nullptr : it->second.get();
   }
   return HydrateLinkedProducts(candidates);
 }

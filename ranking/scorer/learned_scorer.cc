@@ -24,12 +24,11 @@ absl::Status LearnedScorer::TryScore(const FeedContext& context,
     c.score = scores[i];
     c.contributions.clear();
     c.contributions.emplace_back("model", scores[i]);
-    c.features.clear();
+    c.features.assign(rows.begin() + i * cols, rows.begin() + (i + 1) * cols);
     for (size_t f = 0; f < cols; ++f) {
-      const float value = rows[i * cols + f];
-      c.features.emplace_back(names[f], value);
-      if (value != 0)
-        c.contributions.emplace_back(absl::StrCat("feature:", names[f]), value);
+      if (c.features[f] != 0) {
+        c.contributions.emplace_back(absl::StrCat("feature:", names[f]), c.features[f]);
+      }
     }
   }
   return absl::OkStatus();

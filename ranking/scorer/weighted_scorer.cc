@@ -6,17 +6,16 @@ void WeightedScorer::Score(const FeedContext& context, const ScoringWeights& w,
                            std::vector<Candidate>* candidates) const {
   const std::vector<std::string>& names = RankingFeatureNames();
   const std::vector<float> weights = RankingFeatureWeights(w);
-  std::vector<float> features(names.size());
   for (Candidate& c : *candidates) {
-    ComputeRankingFeatures(context, w, c, features);
+    c.features.resize(names.size());
+    ComputeRankingFeatures(context, w, c, c.features);
     c.score = 0;
     c.contributions.clear();
-    c.features.clear();
+    c.contributions.reserve(names.size());
     for (size_t i = 0; i < names.size(); ++i) {
-      const float part = weights[i] * features[i];
+      const float part = weights[i] * c.features[i];
       c.score += part;
       if (part != 0) c.contributions.emplace_back(names[i], part);
-      c.features.emplace_back(names[i], features[i]);
     }
   }
 }

@@ -258,8 +258,8 @@ inline void ExpectStoreHolds(const service::Node& node, const Catalog& c) {
   ASSERT_TRUE(creators.ok());
   ASSERT_EQ(creators->size(), c.creators.size());
   for (size_t i = 0; i < c.creators.size(); ++i) {
-    EXPECT_TRUE(SameMessage((*creators)[i], c.creators[i]))
-        << (*creators)[i].DebugString();
+    EXPECT_TRUE(SameMessage(*(*creators)[i], c.creators[i]))
+        << (*creators)[i]->DebugString();
   }
   for (const v1::User& user : c.users) {
     auto record = store.ReadUser(user.id());

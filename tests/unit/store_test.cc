@@ -280,15 +280,28 @@ TEST_F(FeatureStoreTest, UpsertCreators_ReadCreators_UnknownAbsentOrderKept) {
                   ->UpsertCreators(std::vector<v1::Creator>{MakeCreator("c1", 10),
                                                             MakeCreator("c2", 20)})
                   .ok());
-  absl::StatusOr<std::vector<v1::Creator>> creators =
-      store_->ReadCreators(std::vector<std::string>{"c2", "ghost", "c1"});
+  auto creators = store_->ReadCreators(std::vector<std::string>{"c2", "ghost", "c1"});
   ASSERT_TRUE(creators.ok()) << creators.status();
   ASSERT_EQ(creators->size(), 2u);
-  EXPECT_EQ((*creators)[0].id(), "c2");
-  EXPECT_EQ((*creators)[0].followers(), 20);
-  EXPECT_EQ((*creators)[1].id(), "c1");
-  EXPECT_EQ((*creators)[1].name(), "name of c1");
-  EXPECT_EQ((*creators)[1].tier(), v1::CREATOR_TIER_KOC);
+  EXPECT_EQ((*creators)[0]->id(), "c2");
+  EXPECT_EQ((*creators)[0]->followers(), 20);
+  EXPECT_EQ((*creators)[1]->id(), "c1");
+  EXPECT_EQ((*creators)[1]->name(), "name of c1");
+  EXPECT_EQ((*creators)[1]->tier(), v1::CREATOR_TIER_KOC);
+}
+
+TEST_F(FeatureStoreTest, ReadCreators_AfterUpsert_SeesTheNewRowNotTheCachedOne) {
+  ASSERT_TRUE(
+      store_->UpsertCreators(std::vector<v1::Creator>{MakeCreator("c1", 10)}).ok());
+  auto before = store_->ReadCreators(std::vector<std::string>{"c1"});
+  ASSERT_TRUE(before.ok() && before->size() == 1u);
+  EXPECT_EQ((*before)[0]->followers(), 10);
+  ASSERT_TRUE(
+      store_->UpsertCreators(std::vector<v1::Creator>{MakeCreator("c1", 99)}).ok());
+  auto after = store_->ReadCreators(std::vector<std::string>{"c1"});
+  ASSERT_TRUE(after.ok() && after->size() == 1u);
+  EXPECT_EQ((*after)[0]->followers(), 99);
+  EXPECT_EQ((*before)[0]->followers(), 10);  // a reader's row does not change under it
 }
 
 TEST_F(FeatureStoreTest, Counts_ExactAfterInsertsReplacementsAndDeletes) {
@@ -358,8 +371,7 @@ TEST_F(FeatureStoreTest, Reopen_DataSurvives) {
   EXPECT_EQ(user->user->region(), "cn");
   ASSERT_EQ(user->history.events_size(), 1);
   EXPECT_EQ(user->history.events(0).item_id(), "a");
-  absl::StatusOr<std::vector<v1::Creator>> creators =
-      store_->ReadCreators(std::vector<std::string>{"c1"});
+  auto creators = store_->ReadCreators(std::vector<std::string>{"c1"});
   ASSERT_TRUE(creators.ok());
   EXPECT_EQ(creators->size(), 1u);
   EXPECT_THAT(Newest(10), ElementsAre("b", "a"));
