@@ -3,9 +3,11 @@
 // index snapshot so the next start loads instead of replaying.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -33,6 +35,11 @@ ABSL_FLAG(int, covisit_row_limit, 200, "Co-occurrence: neighbours kept per item"
 ABSL_FLAG(std::string, config, "",
           "TOML file of feed settings, campaigns and experiments (see "
           "deploy/zhongcao.toml); empty: built-in defaults");
+ABSL_FLAG(int, max_concurrent_reads,
+          8 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+          "Read calls (GetFeed, RankProducts, GetRelated, FindLookalikes) run at once; "
+          "more are refused with RESOURCE_EXHAUSTED rather than queued until every one "
+          "misses its deadline (0: no limit). Default: 8 per core");
 ABSL_FLAG(int, source_threads, 4, "Threads that run candidate sources concurrently");
 ABSL_FLAG(int64_t, compact_growing_at, 20000,
           "Fold the growing index segment into a new main index, in the background, "
@@ -119,6 +126,7 @@ int main(int argc, char** argv) {
     server_options.ranking = *std::move(ranking);
   }
   server_options.ranking.source_threads = absl::GetFlag(FLAGS_source_threads);
+  server_options.max_concurrent_reads = absl::GetFlag(FLAGS_max_concurrent_reads);
   if (const std::string model = absl::GetFlag(FLAGS_ranker_model); !model.empty()) {
     server_options.ranking.ranker_model = model;
   }

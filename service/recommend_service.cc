@@ -150,22 +150,25 @@ absl::Status ValidateFindLookalikes(const v1::FindLookalikesRequest& request,
 grpc::ServerUnaryReactor* RecommendService::GetFeed(grpc::CallbackServerContext* context,
                                                     const v1::GetFeedRequest* request,
                                                     v1::GetFeedResponse* response) {
-  return AnswerUnary(context, response, ValidateGetFeed(*request, limits_),
-                     [&] { return recommender_.GetFeed(*request, Deadline(*context)); });
+  return AnswerUnaryWithin(
+      admission_, context, response, ValidateGetFeed(*request, limits_),
+      [&] { return recommender_.GetFeed(*request, Deadline(*context)); });
 }
 
 grpc::ServerUnaryReactor* RecommendService::RankProducts(
     grpc::CallbackServerContext* context, const v1::RankProductsRequest* request,
     v1::RankProductsResponse* response) {
-  return AnswerUnary(context, response, ValidateRankProducts(*request, limits_),
-                     [&] { return recommender_.RankProducts(*request); });
+  return AnswerUnaryWithin(admission_, context, response,
+                           ValidateRankProducts(*request, limits_),
+                           [&] { return recommender_.RankProducts(*request); });
 }
 
 grpc::ServerUnaryReactor* RecommendService::GetRelated(
     grpc::CallbackServerContext* context, const v1::GetRelatedRequest* request,
     v1::GetRelatedResponse* response) {
-  return AnswerUnary(context, response, ValidateGetRelated(*request, limits_),
-                     [&] { return recommender_.GetRelated(*request); });
+  return AnswerUnaryWithin(admission_, context, response,
+                           ValidateGetRelated(*request, limits_),
+                           [&] { return recommender_.GetRelated(*request); });
 }
 
 }  // namespace zhongcao::service
@@ -175,8 +178,9 @@ namespace zhongcao::service {
 grpc::ServerUnaryReactor* RecommendService::FindLookalikes(
     grpc::CallbackServerContext* context, const v1::FindLookalikesRequest* request,
     v1::FindLookalikesResponse* response) {
-  return AnswerUnary(context, response, ValidateFindLookalikes(*request, limits_),
-                     [&] { return recommender_.FindLookalikes(*request); });
+  return AnswerUnaryWithin(admission_, context, response,
+                           ValidateFindLookalikes(*request, limits_),
+                           [&] { return recommender_.FindLookalikes(*request); });
 }
 
 }  // namespace zhongcao::service

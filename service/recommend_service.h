@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ranking/recommender.h"
+#include "service/concurrency_limit.h"
 #include "service/validation.h"
 #include "zhongcao/v1/recommend.grpc.pb.h"
 
@@ -10,8 +11,11 @@ namespace zhongcao::service {
 
 class RecommendService final : public v1::RecommendService::CallbackService {
  public:
-  RecommendService(const ranking::Recommender& recommender, Limits limits)
-      : recommender_(recommender), limits_(limits) {}
+  // At most `max_concurrent_reads` calls run at once (<= 0: no limit);
+  // more are refused with RESOURCE_EXHAUSTED (service/concurrency_limit.h).
+  RecommendService(const ranking::Recommender& recommender, Limits limits,
+                   int max_concurrent_reads)
+      : recommender_(recommender), limits_(limits), admission_(max_concurrent_reads) {}
 
   grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
                                     const v1::GetFeedRequest* request,
@@ -29,6 +33,7 @@ class RecommendService final : public v1::RecommendService::CallbackService {
  private:
   const ranking::Recommender& recommender_;
   Limits limits_;
+  ConcurrencyLimit admission_;
 };
 
 // Request checks, exposed for unit tests.

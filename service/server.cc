@@ -31,7 +31,7 @@ struct ZhongcaoServer::Services {
   Services(Node& node, const ServerOptions& options)
       : recommender(node.store(), node.index_versions().serving(), node.user_index(),
                     WithExposureLog(options.ranking, node.exposure_log())),
-        recommend(recommender, node.limits()),
+        recommend(recommender, node.limits(), options.max_concurrent_reads),
         ingest(node),
         admin(node, recommender) {}
   ranking::Recommender recommender;

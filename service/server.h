@@ -16,6 +16,9 @@ struct ServerOptions {
   std::string address = "127.0.0.1:50051";  // host:port; port 0 picks one
   ranking::RecommenderOptions ranking;
   int max_message_bytes = 64 << 20;
+  // Read calls (GetFeed, RankProducts, GetRelated, FindLookalikes) running
+  // at once before more are refused with RESOURCE_EXHAUSTED; <= 0: none.
+  int max_concurrent_reads = 64;
 };
 
 class ZhongcaoServer {

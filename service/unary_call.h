@@ -3,10 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
+#include "service/concurrency_limit.h"
 #include "service/status_conversion.h"
 
 namespace zhongcao::service {
@@ -34,6 +37,27 @@ grpc::ServerUnaryReactor* AnswerUnary(grpc::CallbackServerContext* context,
   if (result.ok()) *response = *std::move(result);
   reactor->Finish(ToGrpcStatus(result.status()));
   return reactor;
+}
+
+// As above, for a call that counts against `limit`: past it, the call is
+// refused at once with RESOURCE_EXHAUSTED rather than queued.
+template <typename Response, typename Call>
+grpc::ServerUnaryReactor* AnswerUnaryWithin(ConcurrencyLimit& limit,
+                                            grpc::CallbackServerContext* context,
+                                            Response* response, const absl::Status& valid,
+                                            Call call) {
+  if (!valid.ok()) return AnswerUnary(context, response, valid, call);
+  std::optional<ConcurrencyLimit::Permit> permit = limit.TryAcquire();
+  if (!permit.has_value()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        absl::StrCat("overloaded: ", limit.limit(),
+                     " read calls are running (--max_concurrent_reads); retry with "
+                     "backoff or on another replica")));
+    return reactor;
+  }
+  return AnswerUnary(context, response, valid, call);
 }
 
 }  // namespace zhongcao::service

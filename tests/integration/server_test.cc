@@ -2,11 +2,13 @@
 // feeds, pagination, events and every kind of bad input.
 #include "service/server.h"
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -380,6 +382,59 @@ TEST_F(ServerTest, RankProducts_DuplicateId_InvalidArgumentNamingIt) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message().rfind("product_ids[2]", 0), 0u)
       << status.error_message();
+}
+
+}  // namespace
+}  // namespace zhongcao
+
+namespace zhongcao {
+namespace {
+
+// Past --max_concurrent_reads, a read call is refused at once with
+// RESOURCE_EXHAUSTED naming the setting; the admitted ones are served.
+TEST(AdmissionTest, ReadsPastTheLimit_AreRefusedWithResourceExhausted) {
+  service::ServerOptions options;
+  options.max_concurrent_reads = 1;
+  testing::TestServer server(kDim, std::move(options));
+  std::mt19937_64 rng(11);
+  std::vector<v1::Item> items;
+  for (int i = 0; i < 200; ++i) {
+    v1::Item item;
+    item.set_id("n" + std::to_string(i));
+    item.set_kind(v1::ITEM_KIND_NOTE);
+    for (float x : testing::RandomUnit(kDim, rng)) item.add_embedding(x);
+    items.push_back(std::move(item));
+  }
+  ASSERT_TRUE(server.Upsert(std::move(items)).ok());
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&, t] {
+      auto stub = v1::RecommendService::NewStub(server.channel());
+      for (int i = 0; i < 40; ++i) {
+        grpc::ClientContext context;
+        v1::GetFeedRequest request;
+        request.set_user_id("u" + std::to_string(t));
+        request.set_count(10);
+        v1::GetFeedResponse response;
+        const grpc::Status status = stub->GetFeed(&context, request, &response);
+        if (status.ok()) {
+          ++ok;
+        } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+                   status.error_message().find("--max_concurrent_reads") !=
+                       std::string::npos) {
+          ++refused;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_GT(refused.load(), 0);  // 8 callers at once cannot all fit in 1
+  EXPECT_EQ(ok.load() + refused.load(), 8 * 40);
 }
 
 }  // namespace
