@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/reflection.h"
 #include "store/covisit.h"
 #include "store/records.pb.h"
@@ -46,32 +47,50 @@ class CountersMergeOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "zhongcao.ItemCounters.sum"; }
 };
 
-class HistoryMergeOperator : public rocksdb::AssociativeMergeOperator {
+// Appends all pending operands at once: a serialized UserHistory is a list
+// of events, so parsing an operand into the history appends its events.
+// Merging pairwise would parse and write the whole history (up to
+// `limit` events) once per operand.
+class HistoryMergeOperator : public rocksdb::MergeOperator {
  public:
   explicit HistoryMergeOperator(int limit) : limit_(limit) {}
 
-  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
-             const rocksdb::Slice& value, std::string* new_value,
-             rocksdb::Logger* /*logger*/) const override {
+  bool FullMergeV2(const MergeOperationInput& in,
+                   MergeOperationOutput* out) const override {
     UserHistory history;
-    UserHistory newer;
-    if (existing != nullptr &&
-        !history.ParseFromArray(existing->data(), static_cast<int>(existing->size()))) {
+    if (in.existing_value != nullptr && !Append(*in.existing_value, &history)) {
       return false;
     }
-    if (!newer.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-      return false;
-    }
-    for (RecentEvent& event : *newer.mutable_events()) {
-      *history.add_events() = std::move(event);
-    }
-    const int excess = history.events_size() - limit_;
-    if (excess > 0) history.mutable_events()->DeleteSubrange(0, excess);
-    return history.SerializeToString(new_value);
+    return AppendAll(in.operand_list, &history, &out->new_value);
   }
+
+  bool PartialMergeMulti(const rocksdb::Slice& /*key*/,
+                         const std::deque<rocksdb::Slice>& operands,
+                         std::string* new_value,
+                         rocksdb::Logger* /*logger*/) const override {
+    UserHistory history;
+    return AppendAll(operands, &history, new_value);
+  }
+
   const char* Name() const override { return "zhongcao.UserHistory.append"; }
 
  private:
+  static bool Append(const rocksdb::Slice& bytes, UserHistory* history) {
+    google::protobuf::io::CodedInputStream input(
+        reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
+    return history->MergeFromCodedStream(&input) && input.ConsumedEntireMessage();
+  }
+
+  template <typename Operands>
+  bool AppendAll(const Operands& operands, UserHistory* history, std::string* out) const {
+    for (const rocksdb::Slice& operand : operands) {
+      if (!Append(operand, history)) return false;
+    }
+    const int excess = history->events_size() - limit_;
+    if (excess > 0) history->mutable_events()->DeleteSubrange(0, excess);
+    return history->SerializeToString(out);
+  }
+
   int limit_;
 };
 
