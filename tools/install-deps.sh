@@ -9,7 +9,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   libfaiss-dev libopenblas0 libeigen3-dev librocksdb-dev libabsl-dev libroaring-dev libxxhash-dev
   libtomlplusplus-dev libgtest-dev libgmock-dev libcsv-dev nlohmann-json3-dev
-  libbenchmark-dev libhnswlib-dev libxgboost-dev
+  libbenchmark-dev libhnswlib-dev libxgboost-dev libgoogle-perftools-dev
   python3 python3-grpcio python3-protobuf python3-numpy
   "$@"
 )
