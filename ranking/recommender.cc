@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "absl/container/flat_hash_set.h"
@@ -520,13 +521,25 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
     if (!rows.ok()) return rows.status();
     absl::flat_hash_map<std::string, size_t> position;
     for (size_t i = 0; i < candidates.size(); ++i) position[candidates[i].item_id] = i;
+    // Neighbours come best first. Without a kind or region filter, the
+    // best 5 x count leave ample room for unavailable ones, and the rest
+    // (up to 200) could only rank by also being embedding neighbours;
+    // with a filter, any of them may be the first to pass it.
+    const bool filtered = !request.kinds().empty() || !request.context().region().empty();
+    const size_t new_candidates_wanted =
+        filtered ? std::numeric_limits<size_t>::max()
+                 : static_cast<size_t>(std::max(50, 5 * request.count()));
+    size_t added = 0;
     for (const auto& [id, weight] : (*rows)[0].neighbors) {
       if (id == request.item_id() || weight <= 0) continue;
-      together[id] = weight;
       if (auto it = position.find(id); it != position.end()) {
+        together[id] = weight;
         candidates[it->second].sources.emplace_back("covisit");
         continue;
       }
+      if (added == new_candidates_wanted) continue;
+      ++added;
+      together[id] = weight;
       Candidate c;
       c.item_id = id;
       c.sources.emplace_back("covisit");
@@ -536,7 +549,19 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
   FeedContext context;
   context.kind_mask = KindMask(request.kinds());
   context.region = request.context().region();
-  if (absl::Status s = hydrator_.Hydrate(&context, &candidates); !s.ok()) return s;
+  {
+    // Items alone: related items are ordered by similarity and
+    // co-occurrence, so their creators and linked products (most of what
+    // the feed's hydration reads) would go unused.
+    std::vector<std::string> item_ids;
+    item_ids.reserve(candidates.size());
+    for (const Candidate& c : candidates) item_ids.push_back(c.item_id);
+    absl::StatusOr<std::vector<store::ItemRecord>> records = store_.ReadItems(item_ids);
+    if (!records.ok()) return records.status();
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      candidates[i].item = std::move((*records)[i].item);
+    }
+  }
   // The index searched with these filters already; items only the
   // co-occurrence row names need them here. Deleted items drop out too.
   const KindFilter kind;
