@@ -5,7 +5,7 @@
 #include "ranking/recommender.h"
 #include "service/background_priority.h"
 #include "service/node.h"
-#include "service/serial_worker.h"
+#include "service/worker_pool.h"
 #include "zhongcao/v1/admin.grpc.pb.h"
 
 namespace zhongcao::service {

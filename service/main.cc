@@ -38,9 +38,13 @@ ABSL_FLAG(std::string, config, "",
           "deploy/zhongcao.toml); empty: built-in defaults");
 ABSL_FLAG(int, max_concurrent_reads,
           8 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-          "Read calls (GetFeed, RankProducts, GetRelated, FindLookalikes) run at once; "
-          "more are refused with RESOURCE_EXHAUSTED rather than queued until every one "
-          "misses its deadline (0: no limit). Default: 8 per core");
+          "Read calls (GetFeed, RankProducts, GetRelated, FindLookalikes) queued or "
+          "running at once; more are refused with RESOURCE_EXHAUSTED rather than queued "
+          "until every one misses its deadline (0: no limit). Default: 8 per core");
+ABSL_FLAG(int, read_threads,
+          2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+          "Threads that run read calls (a feed waits on its sources part of the time). "
+          "Default: 2 per core");
 ABSL_FLAG(int, source_threads, 4, "Threads that run candidate sources concurrently");
 ABSL_FLAG(int64_t, compact_growing_at, 20000,
           "Fold the growing index segment into a new main index, in the background, "
@@ -131,6 +135,7 @@ int main(int argc, char** argv) {
   }
   server_options.ranking.source_threads = absl::GetFlag(FLAGS_source_threads);
   server_options.max_concurrent_reads = absl::GetFlag(FLAGS_max_concurrent_reads);
+  server_options.read_threads = absl::GetFlag(FLAGS_read_threads);
   if (const std::string model = absl::GetFlag(FLAGS_ranker_model); !model.empty()) {
     server_options.ranking.ranker_model = model;
   }

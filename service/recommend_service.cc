@@ -150,25 +150,26 @@ absl::Status ValidateFindLookalikes(const v1::FindLookalikesRequest& request,
 grpc::ServerUnaryReactor* RecommendService::GetFeed(grpc::CallbackServerContext* context,
                                                     const v1::GetFeedRequest* request,
                                                     v1::GetFeedResponse* response) {
-  return AnswerUnaryWithin(
-      admission_, context, response, ValidateGetFeed(*request, limits_),
-      [&] { return recommender_.GetFeed(*request, Deadline(*context)); });
+  return AnswerUnaryOnPool(admission_, pool_, context, response,
+                           ValidateGetFeed(*request, limits_), [this, request, context] {
+                             return recommender_.GetFeed(*request, Deadline(*context));
+                           });
 }
 
 grpc::ServerUnaryReactor* RecommendService::RankProducts(
     grpc::CallbackServerContext* context, const v1::RankProductsRequest* request,
     v1::RankProductsResponse* response) {
-  return AnswerUnaryWithin(admission_, context, response,
-                           ValidateRankProducts(*request, limits_),
-                           [&] { return recommender_.RankProducts(*request); });
+  return AnswerUnaryOnPool(
+      admission_, pool_, context, response, ValidateRankProducts(*request, limits_),
+      [this, request] { return recommender_.RankProducts(*request); });
 }
 
 grpc::ServerUnaryReactor* RecommendService::GetRelated(
     grpc::CallbackServerContext* context, const v1::GetRelatedRequest* request,
     v1::GetRelatedResponse* response) {
-  return AnswerUnaryWithin(admission_, context, response,
+  return AnswerUnaryOnPool(admission_, pool_, context, response,
                            ValidateGetRelated(*request, limits_),
-                           [&] { return recommender_.GetRelated(*request); });
+                           [this, request] { return recommender_.GetRelated(*request); });
 }
 
 }  // namespace zhongcao::service
@@ -178,9 +179,9 @@ namespace zhongcao::service {
 grpc::ServerUnaryReactor* RecommendService::FindLookalikes(
     grpc::CallbackServerContext* context, const v1::FindLookalikesRequest* request,
     v1::FindLookalikesResponse* response) {
-  return AnswerUnaryWithin(admission_, context, response,
-                           ValidateFindLookalikes(*request, limits_),
-                           [&] { return recommender_.FindLookalikes(*request); });
+  return AnswerUnaryOnPool(
+      admission_, pool_, context, response, ValidateFindLookalikes(*request, limits_),
+      [this, request] { return recommender_.FindLookalikes(*request); });
 }
 
 }  // namespace zhongcao::service

@@ -5,17 +5,23 @@
 #include "ranking/recommender.h"
 #include "service/concurrency_limit.h"
 #include "service/validation.h"
+#include "service/worker_pool.h"
 #include "zhongcao/v1/recommend.grpc.pb.h"
 
 namespace zhongcao::service {
 
 class RecommendService final : public v1::RecommendService::CallbackService {
  public:
-  // At most `max_concurrent_reads` calls run at once (<= 0: no limit);
-  // more are refused with RESOURCE_EXHAUSTED (service/concurrency_limit.h).
+  // Calls run on `read_threads` threads of the service's own; at most
+  // `max_concurrent_reads` are queued or running (<= 0: no limit), and
+  // more are refused at once with RESOURCE_EXHAUSTED
+  // (service/concurrency_limit.h).
   RecommendService(const ranking::Recommender& recommender, Limits limits,
-                   int max_concurrent_reads)
-      : recommender_(recommender), limits_(limits), admission_(max_concurrent_reads) {}
+                   int max_concurrent_reads, int read_threads)
+      : recommender_(recommender),
+        limits_(limits),
+        admission_(max_concurrent_reads),
+        pool_(read_threads) {}
 
   grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
                                     const v1::GetFeedRequest* request,
@@ -34,6 +40,7 @@ class RecommendService final : public v1::RecommendService::CallbackService {
   const ranking::Recommender& recommender_;
   Limits limits_;
   ConcurrencyLimit admission_;
+  WorkerPool pool_;  // last: its threads stop (finishing queued calls) first
 };
 
 // Request checks, exposed for unit tests.

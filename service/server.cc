@@ -31,7 +31,8 @@ struct ZhongcaoServer::Services {
   Services(Node& node, const ServerOptions& options)
       : recommender(node.store(), node.index_versions().serving(), node.user_index(),
                     WithExposureLog(options.ranking, node.exposure_log())),
-        recommend(recommender, node.limits(), options.max_concurrent_reads),
+        recommend(recommender, node.limits(), options.max_concurrent_reads,
+                  options.read_threads),
         ingest(node),
         admin(node, recommender) {}
   ranking::Recommender recommender;

@@ -16,9 +16,11 @@ struct ServerOptions {
   std::string address = "127.0.0.1:50051";  // host:port; port 0 picks one
   ranking::RecommenderOptions ranking;
   int max_message_bytes = 64 << 20;
-  // Read calls (GetFeed, RankProducts, GetRelated, FindLookalikes) running
-  // at once before more are refused with RESOURCE_EXHAUSTED; <= 0: none.
+  // Read calls (GetFeed, RankProducts, GetRelated, FindLookalikes) queued
+  // or running before more are refused with RESOURCE_EXHAUSTED (<= 0: no
+  // limit), and the threads that run them.
   int max_concurrent_reads = 64;
+  int read_threads = 4;
 };
 
 class ZhongcaoServer {

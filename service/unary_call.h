@@ -3,7 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -11,11 +13,28 @@
 #include "grpcpp/support/server_callback.h"
 #include "service/concurrency_limit.h"
 #include "service/status_conversion.h"
+#include "service/worker_pool.h"
 
 namespace zhongcao::service {
 
-// Runs `call` (returning absl::StatusOr<Response>) when `valid` is OK, and
-// finishes the call with its response or error.
+// Runs `call` and finishes the call with its response or error; a call
+// whose caller has given up meanwhile is answered at once instead of
+// costing a full request nobody reads.
+template <typename Response, typename Call>
+void RunAndFinish(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                  Response* response, Call& call) {
+  if (context->IsCancelled() || context->deadline() <= std::chrono::system_clock::now()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                                 "the deadline passed before the call could start"));
+    return;
+  }
+  absl::StatusOr<Response> result = call();
+  if (result.ok()) *response = *std::move(result);
+  reactor->Finish(ToGrpcStatus(result.status()));
+}
+
+// Runs `call` (returning absl::StatusOr<Response>) on this thread when
+// `valid` is OK, and finishes the call with its response or error.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* AnswerUnary(grpc::CallbackServerContext* context,
                                       Response* response, const absl::Status& valid,
@@ -25,39 +44,39 @@ grpc::ServerUnaryReactor* AnswerUnary(grpc::CallbackServerContext* context,
     reactor->Finish(ToGrpcStatus(valid));
     return reactor;
   }
-  // Past capacity, calls wait in gRPC's queue; one whose caller has given
-  // up is answered at once instead of costing a full request nobody reads,
-  // so throughput levels off under overload rather than collapsing.
-  if (context->IsCancelled() || context->deadline() <= std::chrono::system_clock::now()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                 "the deadline passed before the call could start"));
-    return reactor;
-  }
-  absl::StatusOr<Response> result = call();
-  if (result.ok()) *response = *std::move(result);
-  reactor->Finish(ToGrpcStatus(result.status()));
+  RunAndFinish(context, reactor, response, call);
   return reactor;
 }
 
-// As above, for a call that counts against `limit`: past it, the call is
-// refused at once with RESOURCE_EXHAUSTED rather than queued.
+// As above, but `call` runs on `pool` and counts against `limit` from now
+// until it is answered: past the limit, the call is refused at once with
+// RESOURCE_EXHAUSTED. `call` must capture nothing from the caller's stack:
+// it runs after this returns.
 template <typename Response, typename Call>
-grpc::ServerUnaryReactor* AnswerUnaryWithin(ConcurrencyLimit& limit,
+grpc::ServerUnaryReactor* AnswerUnaryOnPool(ConcurrencyLimit& limit, WorkerPool& pool,
                                             grpc::CallbackServerContext* context,
                                             Response* response, const absl::Status& valid,
                                             Call call) {
-  if (!valid.ok()) return AnswerUnary(context, response, valid, call);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!valid.ok()) {
+    reactor->Finish(ToGrpcStatus(valid));
+    return reactor;
+  }
   std::optional<ConcurrencyLimit::Permit> permit = limit.TryAcquire();
   if (!permit.has_value()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status(
         grpc::StatusCode::RESOURCE_EXHAUSTED,
         absl::StrCat("overloaded: ", limit.limit(),
-                     " read calls are running (--max_concurrent_reads); retry with "
-                     "backoff or on another replica")));
+                     " read calls are queued or running (--max_concurrent_reads); retry "
+                     "with backoff or on another replica")));
     return reactor;
   }
-  return AnswerUnary(context, response, valid, call);
+  // std::function wants a copyable task; the permit is shared to move in.
+  auto held = std::make_shared<ConcurrencyLimit::Permit>(std::move(*permit));
+  pool.Post([context, reactor, response, call = std::move(call), held]() mutable {
+    RunAndFinish(context, reactor, response, call);
+  });
+  return reactor;
 }
 
 }  // namespace zhongcao::service
