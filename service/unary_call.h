@@ -20,16 +20,21 @@ namespace zhongcao::service {
 // Runs `call` and finishes the call with its response or error; a call
 // whose caller has given up meanwhile is answered at once instead of
 // costing a full request nobody reads.
-template <typename Response, typename Call>
-void RunAndFinish(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                  Response* response, Call& call) {
+// `before_finish` runs just before the answer goes out (a caller that
+// sends its next call on receipt must find the permit of this one freed).
+template <typename Response, typename Call, typename BeforeFinish = void (*)()>
+void RunAndFinish(
+    grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+    Response* response, Call& call, BeforeFinish before_finish = [] {}) {
   if (context->IsCancelled() || context->deadline() <= std::chrono::system_clock::now()) {
+    before_finish();
     reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                                  "the deadline passed before the call could start"));
     return;
   }
   absl::StatusOr<Response> result = call();
   if (result.ok()) *response = *std::move(result);
+  before_finish();
   reactor->Finish(ToGrpcStatus(result.status()));
 }
 
@@ -74,7 +79,7 @@ grpc::ServerUnaryReactor* AnswerUnaryOnPool(ConcurrencyLimit& limit, WorkerPool&
   // std::function wants a copyable task; the permit is shared to move in.
   auto held = std::make_shared<ConcurrencyLimit::Permit>(std::move(*permit));
   pool.Post([context, reactor, response, call = std::move(call), held]() mutable {
-    RunAndFinish(context, reactor, response, call);
+    RunAndFinish(context, reactor, response, call, [&held] { held.reset(); });
   });
   return reactor;
 }
