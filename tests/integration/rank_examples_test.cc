@@ -183,6 +183,46 @@ TEST_F(RankExamplesTest, JoinsExposuresWithOutcomesIntoLabelledExamples) {
   std::filesystem::remove(model);
 }
 
+TEST_F(RankExamplesTest, PagesOfLargeExposuresFitTheDefaultMessageLimit) {
+  // 160 items, and feeds of 100: 250 of them log about 5 MiB of exposures,
+  // more than one page may hold. The test's channel keeps gRPC's default
+  // 4 MiB receive limit, as a harness in any language would.
+  std::mt19937_64 rng(12);
+  std::vector<v1::Item> items;
+  for (int i = 60; i < 160; ++i) {
+    v1::Item item;
+    item.set_id("i" + std::to_string(i));
+    item.set_kind(v1::ITEM_KIND_NOTE);
+    item.set_creator_id("c" + std::to_string(i % 80));
+    for (float x : testing::RandomUnit(kDim, rng)) item.add_embedding(x);
+    items.push_back(item);
+  }
+  ASSERT_TRUE(server_->Upsert(items).ok());
+  const int64_t since = NowMs();
+  int64_t served_bytes = 0;
+  for (int r = 0; r < 250; ++r) {
+    v1::GetFeedRequest request;
+    request.set_user_id("u" + std::to_string(r % 4));
+    request.set_count(100);
+    v1::GetFeedResponse response;
+    ASSERT_TRUE(server_->Feed(request, &response).ok());
+    ASSERT_EQ(response.items_size(), 100);
+  }
+  log_reader::LogRange range;
+  range.since_ms = since;
+  range.page_limit = 1000;
+  int64_t exposures = 0;
+  const absl::Status s =
+      log_reader::ReadExposures(*server_->admin, range, [&](v1::Exposure& e) {
+        ++exposures;
+        served_bytes += static_cast<int64_t>(e.ByteSizeLong());
+        return absl::OkStatus();
+      });
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(exposures, 250);
+  EXPECT_GT(served_bytes, 4 << 20) << "the log must span more than one page";
+}
+
 TEST_F(RankExamplesTest, AServerErrorIsReturnedWithTheCallNamed) {
   log_reader::LogRange range;
   range.since_ms = -1;  // refused by the server

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
+#include "ranking/feed_settings.h"
 #include "tools/evaluate/arm_credit.h"
 #include "tools/evaluate/baselines.h"
 #include "tools/evaluate/exposure_credit.h"
@@ -256,6 +257,16 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
       ranker.client_threads = o.client_threads;
       ranker.at_user_time = o.request_at_user_time;
       ranker.train = o.ranker;
+      // The model is compared with the weighted sum that served: the
+      // built-in weights as --set changed them (a --config file's weights
+      // are not read here).
+      ranking::FeedSettings served;
+      for (const auto& [name, value] : o.settings) {
+        if (absl::Status s = ranking::SetFeedSetting(name, value, &served); !s.ok()) {
+          return s;
+        }
+      }
+      ranker.train.baseline_weights = served.weights;
       absl::StatusOr<RankerValidationResult> trained_ranker =
           TrainRankerOnValidation(ranker, log, split, timeline, settings, phases);
       if (!trained_ranker.ok()) return trained_ranker.status();

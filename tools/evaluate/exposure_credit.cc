@@ -1,7 +1,6 @@
 #include "tools/evaluate/exposure_credit.h"
 
 #include "absl/container/flat_hash_set.h"
-#include "grpcpp/create_channel.h"
 #include "tools/evaluate/arm_credit.h"
 #include "tools/log_reader/log_reader.h"
 
@@ -22,8 +21,7 @@ absl::StatusOr<std::vector<InterleavedFeedCredit>> CreditInterleavedFeeds(
   }
   if (requests.empty()) return std::vector<InterleavedFeedCredit>{};
 
-  auto stub = v1::AdminService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub = v1::AdminService::NewStub(log_reader::LogChannel(address));
   log_reader::LogRange range;
   range.since_ms = since_ms;
   std::vector<v1::Exposure> exposures;

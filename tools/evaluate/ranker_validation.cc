@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "grpcpp/create_channel.h"
 #include "tools/evaluate/feed_client.h"
 #include "tools/evaluate/loader.h"
 #include "tools/rank_train/server_examples.h"
@@ -78,8 +77,7 @@ absl::StatusOr<RankerValidationResult> TrainRankerOnValidation(
     event.set_request_id(request);
     labels.Add(event);
   }
-  auto stub = v1::AdminService::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  auto stub = v1::AdminService::NewStub(log_reader::LogChannel((*server)->address()));
   log_reader::LogRange range;
   range.since_ms = since_ms;
   rank_train::ExampleJoinOptions join;

@@ -1,6 +1,7 @@
 #include "tools/log_reader/log_reader.h"
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
 
 namespace zhongcao::log_reader {
 namespace {
@@ -45,6 +46,12 @@ absl::Status ReadAll(const char* method, const LogRange& range, Call call, Rows 
 }
 
 }  // namespace
+
+std::shared_ptr<grpc::Channel> LogChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
 
 absl::Status ReadExposures(v1::AdminService::StubInterface& stub, const LogRange& range,
                            const std::function<absl::Status(v1::Exposure&)>& each) {

@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "grpcpp/channel.h"
 #include "zhongcao/v1/admin.grpc.pb.h"
 
 namespace zhongcao::log_reader {
@@ -24,6 +26,10 @@ struct LogRange {
   // with the same token: pages are reads, so a retry is safe.
   int retries = 2;
 };
+
+// A channel to `address` that accepts messages up to 64 MiB: a page of a
+// server that caps pages at gRPC's default 4 MiB may still cross it by a row.
+std::shared_ptr<grpc::Channel> LogChannel(const std::string& address);
 
 // Calls `each` with every exposure of `range`, oldest first. Stops at the
 // first error of the server (its code, "ReadExposures: " and its message)

@@ -18,7 +18,6 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_join.h"
-#include "grpcpp/create_channel.h"
 #include "ranking/scorer/ranking_features.h"
 #include "tools/rank_train/ranker_trainer.h"
 #include "tools/rank_train/ranking_examples.h"
@@ -72,8 +71,8 @@ namespace {
 absl::StatusOr<zhongcao::rank_train::RankingDataset> FromServer(
     const std::string& address) {
   namespace rt = zhongcao::rank_train;
-  auto stub = zhongcao::v1::AdminService::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  auto stub =
+      zhongcao::v1::AdminService::NewStub(zhongcao::log_reader::LogChannel(address));
   zhongcao::log_reader::LogRange range;
   range.since_ms = absl::GetFlag(FLAGS_since_ms);
   range.until_ms = absl::GetFlag(FLAGS_until_ms);
