@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "tools/evaluate/feed_client.h"
@@ -95,6 +96,18 @@ absl::StatusOr<RankerValidationResult> TrainRankerOnValidation(
     return absl::FailedPreconditionError(
         "--train_ranker: no validation feed served its user's validation item, so "
         "there is nothing to learn from (try a larger --ranker_feed_count)");
+  }
+  // Each user had one request: name the group by the user rather than by
+  // the server's random request id, so that the trainer's hold-out (a hash
+  // of the group's name and the seed), and with it the model, is the same
+  // on every run.
+  absl::flat_hash_map<std::string, std::string> user_of_request;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    user_of_request[(*answers)[i].request_id] = plans[i].user_id;
+  }
+  for (rank_train::RankingExample& e : joined->examples) {
+    auto it = user_of_request.find(e.request_id);
+    if (it != user_of_request.end()) e.request_id = it->second;
   }
   absl::StatusOr<rank_train::RankingDataset> dataset =
       rank_train::BuildRankingDataset(std::move(joined->examples));
