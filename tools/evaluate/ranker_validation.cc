@@ -1,5 +1,6 @@
 #include "tools/evaluate/ranker_validation.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/container/flat_hash_map.h"
@@ -98,9 +99,10 @@ absl::StatusOr<RankerValidationResult> TrainRankerOnValidation(
         "there is nothing to learn from (try a larger --ranker_feed_count)");
   }
   // Each user had one request: name the group by the user rather than by
-  // the server's random request id, so that the trainer's hold-out (a hash
-  // of the group's name and the seed), and with it the model, is the same
-  // on every run.
+  // the server's random request id, and order the groups by it rather than
+  // by when concurrent callers happened to be served, so that the trainer's
+  // hold-out (a hash of the group's name and the seed) and its input, and
+  // with them the model, are the same on every run.
   absl::flat_hash_map<std::string, std::string> user_of_request;
   for (size_t i = 0; i < targets.size(); ++i) {
     user_of_request[(*answers)[i].request_id] = plans[i].user_id;
@@ -109,6 +111,11 @@ absl::StatusOr<RankerValidationResult> TrainRankerOnValidation(
     auto it = user_of_request.find(e.request_id);
     if (it != user_of_request.end()) e.request_id = it->second;
   }
+  std::stable_sort(
+      joined->examples.begin(), joined->examples.end(),
+      [](const rank_train::RankingExample& a, const rank_train::RankingExample& b) {
+        return a.request_id < b.request_id;
+      });
   absl::StatusOr<rank_train::RankingDataset> dataset =
       rank_train::BuildRankingDataset(std::move(joined->examples));
   if (!dataset.ok()) return dataset.status();
