@@ -272,6 +272,13 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
       if (!trained_ranker.ok()) return trained_ranker.status();
       result.ranker = *trained_ranker;
       result.ranker_feed_count = o.ranker_feed_count;
+      result.settings.emplace_back(
+          "ranker",
+          absl::StrFormat("objective=%s rounds=%d max_depth=%d learning_rate=%g "
+                          "holdout=%g seed=%d threads=%d validation_feed_count=%d",
+                          o.ranker.objective, o.ranker.rounds, o.ranker.max_depth,
+                          o.ranker.learning_rate, o.ranker.holdout_fraction,
+                          o.ranker.seed, o.ranker.threads, o.ranker_feed_count));
     }
 
     // Load.
