@@ -36,6 +36,7 @@ absl::StatusOr<store::LogQuery> LogQueryFromRequest(const v1::ReadLogRequest& re
                      "), got ", request.limit()));
   }
   query.limit = request.limit() == 0 ? kDefaultLogLimit : request.limit();
+  query.max_bytes = kLogPageBytes;
   if (!request.page_token().empty()) {
     std::string key;
     int64_t at_ms = 0;

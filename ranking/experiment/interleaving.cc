@@ -76,6 +76,17 @@ InterleavedPage InterleaveCandidates(const FeedContext& context,
   for (int team : {0, 1}) {
     for (const Candidate& c : *lists[team]) ids[team].push_back(c.item_id);
   }
+  // Items of other kinds not yet on the page: a run of products is broken
+  // only while one is left to break it, as the split feed's kind-mix
+  // re-ranker does (a catalog of products alone still fills its page).
+  absl::flat_hash_set<std::string> other_kinds_left;
+  for (int team : {0, 1}) {
+    for (const Candidate& c : *lists[team]) {
+      if (c.item == nullptr || c.item->kind() != v1::ITEM_KIND_PRODUCT) {
+        other_kinds_left.insert(c.item_id);
+      }
+    }
+  }
   // What the page holds so far, kept in step with the picks.
   absl::flat_hash_map<uint32_t, int> on_page;
   int trailing_products = 0;
@@ -88,11 +99,12 @@ InterleavedPage InterleaveCandidates(const FeedContext& context,
       }
       const bool product = c.item != nullptr && c.item->kind() == v1::ITEM_KIND_PRODUCT;
       trailing_products = product ? trailing_products + 1 : 0;
+      other_kinds_left.erase(c.item_id);
     }
     const Candidate& c = (*lists[next.team])[next.index];
     if (c.item == nullptr) return true;
-    if (c.item->kind() == v1::ITEM_KIND_PRODUCT &&
-        trailing_products >= products_in_a_row) {
+    if (c.item->kind() == v1::ITEM_KIND_PRODUCT && products_in_a_row > 0 &&
+        trailing_products >= products_in_a_row && !other_kinds_left.empty()) {
       return false;
     }
     if (c.item->creator_id().empty()) return true;

@@ -1,7 +1,8 @@
 // zhongcao_evaluate end to end: a fresh data directory, the real server
 // binary on loopback, feeds over gRPC, scored beside the baselines. One
-// hand-made log with experiment arms, and 1,000 users of Amazon Beauty
-// (skipped without ../shared/data).
+// hand-made log with split experiment arms, with an interleaved experiment
+// credited from the exposure log, and with a ranker trained on validation
+// feeds; and 1,000 users of Amazon Beauty (skipped without ../shared/data).
 #include <unistd.h>
 
 #include <filesystem>
@@ -100,6 +101,97 @@ TEST(EvaluateEndToEnd, HandMadeLogWithArmsThroughTheServer) {
   EXPECT_NE(json.find("\"mmr/off\""), std::string::npos);
   EXPECT_NE(json.find("\"phase_seconds\""), std::string::npos);
   EXPECT_NE(FormatTable(*r).find("item_knn"), std::string::npos);
+}
+
+EvaluateOptions ClusteredLogOptions(const std::filesystem::path& config) {
+  EvaluateOptions o;
+  o.input.log = WriteClusteredLog().string();
+  o.input.columns = "user=user,item=item,timestamp=ts,type=event";
+  o.input.protocol = "loo";
+  o.ks = {5, 10};
+  o.factors = 8;
+  o.server_binary = ZHONGCAO_SERVER_BINARY;
+  o.config_file = config.string();
+  o.settings = {{"budgets.source_deadline_ms", 2000}};
+  o.client_threads = 2;
+  o.bootstrap_samples = 50;
+  return o;
+}
+
+TEST(EvaluateEndToEnd, InterleavedArmsAreCreditedFromTheExposureLog) {
+  // "taste" ranks as the service does; "against" ranks the user's taste
+  // last. Each list of ten holds five picks of each; the held-out item is
+  // one of the user's five unseen items of their taste, which only "taste"
+  // drafts, so it must win nearly every request that served the item.
+  const std::filesystem::path config = Temp("interleaved.toml");
+  std::ofstream(config)
+      << "[[experiments]]\nname = \"ranker\"\nsalt = \"t\"\ninterleaved = true\n"
+         "[[experiments.arms]]\nname = \"taste\"\n"
+         "[[experiments.arms]]\nname = \"against\"\n"
+         "settings = { weights = { similarity = -1.0, session_similarity = -1.0, "
+         "covisit = -1.0 } }\n";
+  absl::StatusOr<EvaluationResult> r = Evaluate(ClusteredLogOptions(config));
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->interleaved.size(), 1u);
+  const EvaluationResult::Interleaved& i = r->interleaved[0];
+  EXPECT_EQ(i.system, "zhongcao");
+  const ranking::InterleavingCredit& c = i.credit.credit;
+  EXPECT_EQ(c.experiment, "ranker");
+  EXPECT_EQ(c.arm_a, "against");
+  EXPECT_EQ(c.arm_b, "taste");
+  EXPECT_EQ(c.requests + i.credit.missing_exposures, 120);
+  EXPECT_GE(c.requests, 110);
+  // The interleaved list found the item for most users, and "taste" placed it.
+  EXPECT_GT(c.requests_with_outcome, 60);
+  EXPECT_GE(c.wins_b, 0.9 * (c.wins_a + c.wins_b)) << c.wins_a << " " << c.wins_b;
+  EXPECT_LT(c.p_value, 1e-6);
+  EXPECT_LT(c.ci95_high, 0.2);  // the preference for "against"
+  // An interleaved response has no arm of its own: no per-arm rows.
+  for (const SystemResult& s : r->systems) EXPECT_EQ(s.arm, "all") << s.arm;
+
+  EXPECT_NE(FormatTable(*r).find("interleaved ranker (zhongcao)"), std::string::npos)
+      << FormatTable(*r);
+  EXPECT_NE(FormatJson(*r, "test").find("\"wins_b\""), std::string::npos);
+}
+
+TEST(EvaluateEndToEnd, RankerTrainedOnValidationFeedsServesTheTest) {
+  const std::filesystem::path config = Temp("plain.toml");
+  std::ofstream(config) << "";
+  EvaluateOptions o = ClusteredLogOptions(config);
+  o.train_ranker = true;
+  o.ranker_feed_count = 20;
+  o.ranker.rounds = 30;
+  o.ranker.threads = 1;
+  absl::StatusOr<EvaluationResult> r = Evaluate(o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->ranker.has_value());
+  const RankerValidationResult& k = *r->ranker;
+  EXPECT_EQ(k.validation_users, 120);
+  EXPECT_EQ(k.outcomes, 120);  // one validation item each
+  EXPECT_GE(k.join.exposures, 110);
+  // Feeds of 20 out of 35 unseen items hold most users' validation item.
+  EXPECT_GT(k.join.requests, 60);
+  EXPECT_EQ(k.join.positive_examples, k.join.requests);
+  EXPECT_EQ(k.join.examples, 20 * k.join.requests);
+  EXPECT_EQ(k.report.model_version.rfind("m-", 0), 0u) << k.report.model_version;
+
+  // The test users were served twice, the second time by the model, which
+  // learned the user's taste from the validation labels.
+  const SystemResult* weighted = Find(*r, "zhongcao");
+  const SystemResult* ranker = Find(*r, "zhongcao_ranker");
+  const SystemResult* pop = Find(*r, "popularity");
+  ASSERT_NE(weighted, nullptr);
+  ASSERT_NE(ranker, nullptr);
+  ASSERT_NE(pop, nullptr);
+  EXPECT_EQ(ranker->metrics[1].hit.n, 120);
+  EXPECT_GT(ranker->metrics[1].hit.value, 0.5);
+  EXPECT_GT(ranker->metrics[1].hit.value, pop->metrics[1].hit.value + 0.2);
+  EXPECT_EQ(r->seen_items_served, 0);
+  EXPECT_NE(FormatTable(*r).find("LambdaMART on"), std::string::npos);
+
+  // It cannot be scored on the items it learned from.
+  o.validation = true;
+  EXPECT_EQ(Evaluate(o).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(EvaluateEndToEnd, MissingServerBinaryIsAClearError) {

@@ -121,6 +121,50 @@ TEST(ArmCreditTest, GroupsUsersByServedArm) {
   EXPECT_THAT(groups[2].members, ElementsAre(0));
 }
 
+v1::Exposure Interleaved(const std::string& request, const std::string& user,
+                         std::vector<std::pair<std::string, std::string>> items) {
+  v1::Exposure e;
+  e.set_request_id(request);
+  e.set_user_id(user);
+  e.set_interleaved_experiment("ranker");
+  (*e.mutable_arms())["ranker"] = "";
+  for (const auto& [item, arm] : items) {
+    v1::ExposedItem* x = e.add_items();
+    x->set_item_id(item);
+    x->set_arm(arm);
+  }
+  return e;
+}
+
+TEST(ArmCreditTest, HeldOutItemsAreCreditedToTheArmThatPlacedThem) {
+  const std::vector<v1::Exposure> exposures = {
+      Interleaved("r1", "u1", {{"a", "good"}, {"b", "bad"}}),  // good served u1's item
+      Interleaved("r2", "u2", {{"c", "bad"}, {"d", "good"}}),  // good again
+      Interleaved("r3", "u3", {{"e", "good"}, {"f", "bad"}}),  // u3's item not served
+      Interleaved("r4", "u4", {{"g", "bad"}, {"h", "good"}}),  // one each: a tie
+      Interleaved("r5", "u5", {{"i", "bad"}, {"j", "good"}}),  // bad served it
+      Interleaved("other", "u9", {{"a", "bad"}}),              // not a request of ours
+  };
+  const std::vector<HeldOutRequest> requests = {
+      {"r1", "u1", {"a"}},      {"r2", "u2", {"d"}},      {"r3", "u3", {"z"}},
+      {"r4", "u4", {"g", "h"}}, {"r5", "u5", {"i", "y"}}, {"r6", "u6", {"a"}},
+  };
+  const ranking::CreditReport report = CreditHeldOutItems(exposures, requests);
+  ASSERT_EQ(report.interleaved.size(), 1u);
+  const ranking::InterleavingCredit& c = report.interleaved[0];
+  EXPECT_EQ(c.experiment, "ranker");
+  EXPECT_EQ(c.arm_a, "bad");  // name order
+  EXPECT_EQ(c.arm_b, "good");
+  EXPECT_EQ(c.requests, 5);  // r6's exposure was never logged
+  EXPECT_EQ(c.requests_with_outcome, 4);
+  EXPECT_EQ(c.wins_a, 1);
+  EXPECT_EQ(c.wins_b, 2);
+  EXPECT_EQ(c.ties, 1);
+  EXPECT_NEAR(c.preference_a, 1.0 / 3, 1e-12);
+  EXPECT_DOUBLE_EQ(c.p_value, 1.0);  // 1 of 3: no evidence either way
+  EXPECT_EQ(report.unmatched_outcomes, 0);
+}
+
 // A log small enough to rank by hand. u1..u3 share a taste: a then b;
 // u4 likes c and d. Under leave-one-out each user's last item is the test.
 constexpr char kHandLog[] =

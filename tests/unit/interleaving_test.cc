@@ -193,6 +193,31 @@ TEST(InterleaveCandidates, Page_KeepsTheStricterCreatorCapAndReportsMore) {
   }
 }
 
+TEST(InterleaveCandidates, ProductRuns_AreBrokenOnlyWhileAnotherKindIsLeft) {
+  FeedContext context;
+  RerankSettings caps;  // at most two products in a row
+  ASSERT_EQ(caps.max_products_in_a_row, 2);
+  const v1::ItemKind kProduct = v1::ITEM_KIND_PRODUCT;
+  // Products alone (a shop's catalog): the page fills, as a split feed's does.
+  std::vector<Candidate> a, b;
+  for (int i = 0; i < 6; ++i) {
+    a.push_back(MakeCandidate("a" + std::to_string(i), "", kProduct));
+    b.push_back(MakeCandidate("b" + std::to_string(i), "", kProduct));
+  }
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    EXPECT_EQ(InterleaveCandidates(context, caps, caps, a, b, 10, seed).items.size(),
+              10u);
+  }
+  // One note: it breaks the first run of two, and then products go on.
+  b.push_back(MakeCandidate("note", "", v1::ITEM_KIND_NOTE));
+  for (uint64_t seed = 0; seed < 8; ++seed) {
+    const InterleavedPage page =
+        InterleaveCandidates(context, caps, caps, a, b, 10, seed);
+    ASSERT_EQ(page.items.size(), 10u);
+    EXPECT_EQ(page.items[2].item_id, "note");
+  }
+}
+
 TEST(InterleaveCandidates, SessionCounts_FromThePageTokenCountAgainstTheCap) {
   FeedContext context;
   RerankSettings caps;

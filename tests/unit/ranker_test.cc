@@ -20,6 +20,7 @@
 #include "ranking/scorer/ranker_model.h"
 #include "ranking/scorer/ranking_features.h"
 #include "ranking/scorer/weighted_scorer.h"
+#include "tools/rank_train/exposure_examples.h"
 #include "tools/rank_train/ranker_trainer.h"
 #include "tools/rank_train/ranking_examples.h"
 #include "xgboost/c_api.h"
@@ -214,6 +215,56 @@ TEST(RankingExamples, BadLinesAreRefusedNamingLineAndField) {
   short_row.features = {1};
   EXPECT_THAT(rank_train::BuildRankingDataset({short_row}).status().message(),
               HasSubstr("examples[0].features: 1 values"));
+}
+
+TEST(RankingExamples, ExposuresJoinOutcomesByRequestAndItem) {
+  const auto& names = RankingFeatureNames();
+  v1::Exposure exposure;
+  exposure.set_request_id("r1");
+  for (int i = 0; i < 3; ++i) {
+    v1::ExposedItem* item = exposure.add_items();
+    item->set_item_id("i" + std::to_string(i));
+    for (size_t f = 0; f < names.size(); ++f) {
+      (*item->mutable_features())[names[f]] = static_cast<float>(i * 10 + f);
+    }
+  }
+  // Logged by a build with one feature fewer: not readable as ours.
+  exposure.mutable_items(2)->mutable_features()->erase(names.back());
+  rank_train::OutcomeLabels labels;
+  auto add = [&](const std::string& request, const std::string& item,
+                 v1::EventType type) {
+    v1::Event e;
+    e.set_request_id(request);
+    e.set_item_id(item);
+    e.set_type(type);
+    labels.Add(e);
+  };
+  add("r1", "i1", v1::EVENT_TYPE_CLICK);
+  add("r1", "i1", v1::EVENT_TYPE_ADD_TO_CART);
+  add("r2", "i0", v1::EVENT_TYPE_PURCHASE);  // another request's outcome
+  add("", "i0", v1::EVENT_TYPE_PURCHASE);    // names no request: not an outcome
+  EXPECT_EQ(labels.outcomes(), 3);
+
+  std::vector<rank_train::RankingExample> out;
+  rank_train::ExampleJoinStats stats;
+  rank_train::AppendExamples(exposure, labels, {}, &out, &stats);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].request_id, "r1");
+  EXPECT_EQ(out[0].label, 0);
+  EXPECT_EQ(out[1].label, 2);  // the stronger of click and add-to-cart
+  EXPECT_EQ(out[1].features[1], 11.0f);
+  EXPECT_EQ(stats.skipped_other_features, 1);
+  EXPECT_EQ(stats.requests_with_outcome, 1);
+  EXPECT_EQ(stats.positive_examples, 1);
+
+  // A request without an outcome is left out when asked.
+  exposure.set_request_id("r3");
+  rank_train::ExampleJoinOptions only;
+  only.requests_with_outcomes_only = true;
+  rank_train::AppendExamples(exposure, labels, only, &out, &stats);
+  EXPECT_EQ(out.size(), 2u);
+  EXPECT_EQ(stats.skipped_requests, 1);
+  EXPECT_EQ(stats.exposures, 2);
 }
 
 TEST(RankerTrainer, NdcgOfAGroup) {

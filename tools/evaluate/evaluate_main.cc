@@ -4,7 +4,11 @@
 //   zhongcao_evaluate --dataset=taobao --set=rerank.mmr_lambda=1 --json_out=t.json
 //   zhongcao_evaluate --log=events.jsonl --columns=user=u,item=i,timestamp=ts
 //       --protocol=last_n --n=2 --config=experiments.toml   (one line)
+//   zhongcao_evaluate --dataset=amazon_beauty --train_ranker  # + LambdaMART
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -79,6 +83,17 @@ ABSL_FLAG(int, knn_neighbors, 100, "Neighbours kept per item by the item-kNN bas
 ABSL_FLAG(int, max_users, 0, "Evaluate a seeded sample of this many test users; 0: all");
 ABSL_FLAG(int, bootstrap, 200, "Bootstrap samples for coverage intervals");
 ABSL_FLAG(uint64_t, seed, 42, "Seed of the user sample and the bootstrap");
+ABSL_FLAG(bool, train_ranker, false,
+          "Also train the learned ranker (LambdaMART) on the validation users' feeds, "
+          "labelled by their validation items, load it into the server and serve the "
+          "test users again with it (system zhongcao_ranker)");
+ABSL_FLAG(int, ranker_feed_count, 100, "Items per validation feed for --train_ranker");
+ABSL_FLAG(int, ranker_rounds, 300, "--train_ranker: boosting rounds");
+ABSL_FLAG(int, ranker_max_depth, 6, "--train_ranker: depth of each tree");
+ABSL_FLAG(double, ranker_learning_rate, 0.1, "--train_ranker: shrinkage per tree");
+ABSL_FLAG(double, ranker_holdout, 0.2,
+          "--train_ranker: fraction of validation requests held out to compare the "
+          "model with the weighted scorer (the figure to choose ranker settings by)");
 ABSL_FLAG(std::string, json_out, "", "Also write everything as JSON here");
 
 namespace {
@@ -153,6 +168,15 @@ absl::StatusOr<EvaluateOptions> OptionsFromFlags(const char* argv0) {
   o.max_users = absl::GetFlag(FLAGS_max_users);
   o.bootstrap_samples = absl::GetFlag(FLAGS_bootstrap);
   o.seed = absl::GetFlag(FLAGS_seed);
+  o.train_ranker = absl::GetFlag(FLAGS_train_ranker);
+  o.ranker_feed_count = absl::GetFlag(FLAGS_ranker_feed_count);
+  o.ranker.rounds = absl::GetFlag(FLAGS_ranker_rounds);
+  o.ranker.max_depth = absl::GetFlag(FLAGS_ranker_max_depth);
+  o.ranker.learning_rate = absl::GetFlag(FLAGS_ranker_learning_rate);
+  o.ranker.holdout_fraction = absl::GetFlag(FLAGS_ranker_holdout);
+  o.ranker.threads = o.threads;
+  o.ranker.seed = o.seed;
+  o.ranker.label = "zhongcao_evaluate --train_ranker";
   o.progress = &std::cerr;
   return o;
 }
@@ -160,6 +184,13 @@ absl::StatusOr<EvaluateOptions> OptionsFromFlags(const char* argv0) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // --train_ranker boosts with XGBoost, whose OpenMP threads otherwise spin
+  // between parallel regions on cores shared with the server (see
+  // zhongcao_rank_train); libgomp reads this before main, so start again.
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    setenv("OMP_WAIT_POLICY", "passive", 1);
+    execv("/proc/self/exe", argv);  // on failure, carry on spinning
+  }
   absl::SetProgramUsageMessage(
       "zhongcao_evaluate (--dataset=NAME | --log=FILE --columns=...) [--protocol=...]\n"
       "Offline replay: trains, loads a fresh data directory, starts zhongcao_server, "

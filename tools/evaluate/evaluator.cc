@@ -12,44 +12,25 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "ranking/feed_settings.h"
 #include "tools/evaluate/arm_credit.h"
 #include "tools/evaluate/baselines.h"
+#include "tools/evaluate/exposure_credit.h"
 #include "tools/evaluate/feed_client.h"
+#include "tools/evaluate/phases.h"
+#include "tools/evaluate/ranker_validation.h"
+#include "tools/evaluate/replay_server.h"
 #include "tools/evaluate/server_process.h"
 #include "tools/evaluate/timeline.h"
 #include "tools/train/evaluation.h"
 #include "tools/train/scorers.h"
 #include "tools/train/split.h"
 #include "tools/train/trainer.h"
+#include "zhongcao/v1/admin.grpc.pb.h"
 
 namespace zhongcao::evaluate {
 namespace {
-
-class Phases {
- public:
-  Phases(EvaluationResult& result, std::ostream* progress)
-      : result_(result), progress_(progress) {}
-  void Start(std::string name) {
-    name_ = std::move(name);
-    start_ = std::chrono::steady_clock::now();
-    Say(absl::StrCat(name_, "..."));
-  }
-  void End() {
-    const double s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    result_.phase_seconds.emplace_back(name_, s);
-    Say(absl::StrFormat("%s: %.1f s", name_, s));
-  }
-  void Say(const std::string& line) const {
-    if (progress_ != nullptr) *progress_ << "zhongcao_evaluate: " << line << std::endl;
-  }
-
- private:
-  EvaluationResult& result_;
-  std::ostream* progress_;
-  std::string name_;
-  std::chrono::steady_clock::time_point start_;
-};
 
 // A directory removed on destruction unless kept.
 class WorkDir {
@@ -131,7 +112,7 @@ std::string Settings(const train::TrainSettings& t) {
 
 absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
   EvaluationResult result;
-  Phases phases(result, o.progress);
+  Phases phases(result.phase_seconds, o.progress);
   if (o.ks.empty()) return absl::InvalidArgumentError("--ks: give at least one K");
   for (int k : o.ks) {
     if (k < 1 || k > 100)
@@ -142,6 +123,20 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
       o.feed_count > 0 ? o.feed_count : *std::max_element(o.ks.begin(), o.ks.end());
   if (result.feed_count > 100) {
     return absl::InvalidArgumentError("--feed_count: at most 100 (the API's limit)");
+  }
+  if (o.train_ranker) {
+    if (!o.serve) return absl::InvalidArgumentError("--train_ranker needs --serve");
+    if (o.validation) {
+      // The ranker learns from the validation items; scoring it on them
+      // would grade it on what it was taught. Its own held-out NDCG, on
+      // requests it did not train on, is the validation figure.
+      return absl::InvalidArgumentError(
+          "--train_ranker trains on the validation items, so it cannot be scored on "
+          "them (--validation); choose its settings by the held-out NDCG it reports");
+    }
+    if (o.ranker_feed_count < 1 || o.ranker_feed_count > 100) {
+      return absl::InvalidArgumentError("--ranker_feed_count: must be 1..100");
+    }
   }
 
   // The server config first: a bad setting name fails before any work.
@@ -235,54 +230,71 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
     if (!work.ok()) return work.status();
     const std::filesystem::path data_dir = work->path() / "data";
 
-    // Load.
-    phases.Start("load");
     // Ends a minute before now, so that no event is ahead of the server's
     // clock and recent ones still count in its time-decayed signals.
     const int64_t now_ms = absl::ToUnixMillis(absl::Now());
     const Timeline timeline =
         Timeline::Fit(log.events, input->time_unit, now_ms - 60'000);
-    std::vector<int64_t> per_user(static_cast<size_t>(log.users.size()), 0);
-    std::vector<int64_t> last_ms(static_cast<size_t>(log.users.size()), 0);
-    for (const train::Interaction& e : train_events) {
-      ++per_user[static_cast<size_t>(e.user)];
-      int64_t& last = last_ms[static_cast<size_t>(e.user)];
-      last = std::max(last, timeline.ToMs(e.timestamp));
+    ReplayServerOptions server_options;
+    server_options.binary = o.server_binary;
+    server_options.config = result.server_config;
+    server_options.dim = settings.als.factors;
+    server_options.index_factory = o.index_factory;
+    server_options.extra_args = o.server_args;
+
+    // The learned ranker first, on its own server one step before the test.
+    if (o.train_ranker) {
+      RankerValidationOptions ranker;
+      ranker.server = server_options;
+      ranker.server.dir = work->path() / "ranker";
+      std::error_code ec;
+      std::filesystem::create_directories(ranker.server.dir, ec);
+      if (ec) {
+        return absl::InternalError(
+            absl::StrCat(ranker.server.dir.string(), ": ", ec.message()));
+      }
+      ranker.feed_count = o.ranker_feed_count;
+      ranker.client_threads = o.client_threads;
+      ranker.at_user_time = o.request_at_user_time;
+      ranker.train = o.ranker;
+      // The model is compared with the weighted sum that served: the
+      // built-in weights as --set changed them (a --config file's weights
+      // are not read here).
+      ranking::FeedSettings served;
+      for (const auto& [name, value] : o.settings) {
+        if (absl::Status s = ranking::SetFeedSetting(name, value, &served); !s.ok()) {
+          return s;
+        }
+      }
+      ranker.train.baseline_weights = served.weights;
+      absl::StatusOr<RankerValidationResult> trained_ranker =
+          TrainRankerOnValidation(ranker, log, split, timeline, settings, phases);
+      if (!trained_ranker.ok()) return trained_ranker.status();
+      result.ranker = *trained_ranker;
+      result.ranker_feed_count = o.ranker_feed_count;
+      result.settings.emplace_back(
+          "ranker",
+          absl::StrFormat("objective=%s rounds=%d max_depth=%d learning_rate=%g "
+                          "holdout=%g seed=%d threads=%d validation_feed_count=%d",
+                          o.ranker.objective, o.ranker.rounds, o.ranker.max_depth,
+                          o.ranker.learning_rate, o.ranker.holdout_fraction,
+                          o.ranker.seed, o.ranker.threads, o.ranker_feed_count));
     }
-    LoadOptions load;
-    load.data_dir = data_dir;
-    load.dim = settings.als.factors;
-    load.index_factory = o.index_factory;
-    // Every training event stays in the history, so that all are masked.
-    load.history_limit = static_cast<int>(
-        std::max<int64_t>(1000, *std::max_element(per_user.begin(), per_user.end()) + 1));
-    absl::StatusOr<LoadCounts> counts =
-        LoadDataDir(load, log, train_events, timeline, trained->model);
-    if (!counts.ok()) return counts.status();
-    result.load = *counts;
+
+    // Load.
+    phases.Start("load");
+    absl::StatusOr<ReplayData> data =
+        LoadReplayData(data_dir, settings.als.factors, o.index_factory, log, train_events,
+                       timeline, trained->model);
+    if (!data.ok()) return data.status();
+    result.load = data->load;
     phases.End();
 
     // Configure and start the server.
     phases.Start("server start");
-    const std::filesystem::path config_path = work->path() / "server.toml";
-    {
-      std::ofstream out(config_path);
-      out << result.server_config;
-      if (!out.flush()) {
-        return absl::InternalError(absl::StrCat(config_path.string(), ": write failed"));
-      }
-    }
-    ServerProcessOptions server_options;
-    server_options.binary = o.server_binary;
-    server_options.data_dir = data_dir;
-    server_options.config = config_path;
-    server_options.log = work->path() / "server.log";
-    server_options.dim = load.dim;
-    server_options.index_factory = o.index_factory;
-    server_options.history_limit = load.history_limit;
-    server_options.extra_args = o.server_args;
+    server_options.dir = work->path();
     absl::StatusOr<std::unique_ptr<ServerProcess>> server =
-        ServerProcess::Start(server_options);
+        StartReplayServer(server_options, *data);
     if (!server.ok()) return server.status();
     std::vector<std::string> overrides;
     for (const auto& [name, value] : o.settings)
@@ -290,73 +302,100 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
     result.settings.emplace_back(
         "server",
         absl::StrCat("binary=", o.server_binary.string(), " index_factory=",
-                     o.index_factory, " history_limit=", load.history_limit,
+                     o.index_factory, " history_limit=", data->history_limit,
                      " config=", o.config_file.empty() ? "(defaults)" : o.config_file,
                      " set=", absl::StrJoin(overrides, ",")));
     phases.End();
 
-    // Serve.
-    phases.Start("serve");
-    std::vector<FeedRequestPlan> plans;
-    plans.reserve(targets.size());
-    for (const train::UserTargets& t : targets) {
-      plans.push_back(
-          {log.users.Name(t.user),
-           o.request_at_user_time ? last_ms[static_cast<size_t>(t.user)] + 60'000 : 0});
-    }
+    const std::vector<FeedRequestPlan> plans =
+        PlanFeeds(log, targets, *data, o.request_at_user_time);
     FeedClientOptions client;
     client.address = (*server)->address();
     client.count = result.feed_count;
     client.threads = o.client_threads;
     client.force_arms = o.force_arms;
-    const auto serve_start = std::chrono::steady_clock::now();
-    client.progress = [&](size_t n) {
-      const double s =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - serve_start)
-              .count();
-      phases.Say(absl::StrFormat("%d/%d feeds (%.0f/s)", n, plans.size(),
-                                 static_cast<double>(n) / std::max(s, 1e-9)));
-    };
     result.settings.emplace_back(
         "requests",
         absl::StrFormat("count=%d client_threads=%d now=%s", client.count, client.threads,
                         o.request_at_user_time
                             ? "a minute after the user's last training event"
                             : "server clock"));
-    absl::StatusOr<std::vector<FeedAnswer>> answers = FetchFeeds(client, plans);
-    if (!answers.ok()) return answers.status();
-    if (absl::Status s = (*server)->Stop(); !s.ok()) return s;
-    phases.End();
+    // Serves every test user once, scores the answers as `system`, and
+    // credits interleaved answers from the exposure log.
+    auto serve = [&](const std::string& system) -> absl::Status {
+      phases.Start(system == "zhongcao" ? "serve" : absl::StrCat("serve ", system));
+      const auto serve_start = std::chrono::steady_clock::now();
+      client.progress = [&](size_t n) {
+        const double s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - serve_start)
+                .count();
+        phases.Say(absl::StrFormat("%d/%d feeds (%.0f/s)", n, plans.size(),
+                                   static_cast<double>(n) / std::max(s, 1e-9)));
+      };
+      const int64_t since_ms = absl::ToUnixMillis(absl::Now());
+      absl::StatusOr<std::vector<FeedAnswer>> answers = FetchFeeds(client, plans);
+      if (!answers.ok()) return answers.status();
+      phases.End();
 
-    std::vector<UserList> lists(targets.size());
-    for (size_t i = 0; i < targets.size(); ++i) {
-      const FeedAnswer& a = (*answers)[i];
-      UserList& list = lists[i];
-      list.user = targets[i].user;
-      list.arms = a.arms;
-      const auto row = seen.UserRow(list.user);
-      for (const std::string& id : a.item_ids) {
-        std::optional<int32_t> item = log.items.Find(id);
-        if (!item.has_value()) continue;
-        list.items.push_back(*item);
-        if (std::binary_search(
-                row.begin(), row.end(), train::FeedbackMatrix::Entry{*item, 0},
-                [](const auto& x, const auto& y) { return x.index < y.index; })) {
-          ++result.seen_items_served;
-        }
+      absl::StatusOr<std::vector<InterleavedFeedCredit>> credit =
+          CreditInterleavedFeeds(client.address, since_ms, *answers, targets, log);
+      if (!credit.ok()) return credit.status();
+      for (InterleavedFeedCredit& c : *credit) {
+        result.interleaved.push_back({system, std::move(c)});
       }
-      if (a.degraded) ++result.degraded_responses;
-      if (static_cast<int>(a.item_ids.size()) < result.feed_count)
-        ++result.short_responses;
-    }
-    phases.Start("score zhongcao");
-    result.systems.push_back(
-        {"zhongcao", "all", ScoreSubset(targets, lists, everyone, score)});
-    for (const ArmGroup& group : GroupByServedArm(lists)) {
+
+      std::vector<UserList> lists(targets.size());
+      for (size_t i = 0; i < targets.size(); ++i) {
+        const FeedAnswer& a = (*answers)[i];
+        UserList& list = lists[i];
+        list.user = targets[i].user;
+        list.arms = a.arms;
+        const auto row = seen.UserRow(list.user);
+        for (const std::string& id : a.item_ids) {
+          std::optional<int32_t> item = log.items.Find(id);
+          if (!item.has_value()) continue;
+          list.items.push_back(*item);
+          if (std::binary_search(
+                  row.begin(), row.end(), train::FeedbackMatrix::Entry{*item, 0},
+                  [](const auto& x, const auto& y) { return x.index < y.index; })) {
+            ++result.seen_items_served;
+          }
+        }
+        if (a.degraded) ++result.degraded_responses;
+        if (static_cast<int>(a.item_ids.size()) < result.feed_count)
+          ++result.short_responses;
+      }
+      phases.Start(absl::StrCat("score ", system));
       result.systems.push_back(
-          {"zhongcao", group.arm, ScoreSubset(targets, lists, group.members, score)});
+          {system, "all", ScoreSubset(targets, lists, everyone, score)});
+      for (const ArmGroup& group : GroupByServedArm(lists)) {
+        result.systems.push_back(
+            {system, group.arm, ScoreSubset(targets, lists, group.members, score)});
+      }
+      phases.End();
+      return absl::OkStatus();
+    };
+    if (absl::Status s = serve("zhongcao"); !s.ok()) return s;
+
+    // The same users again, with the ranker trained on validation feeds: the
+    // feed keeps no state of a first page, so the second pass differs from
+    // the first only in the scorer.
+    if (result.ranker.has_value()) {
+      auto admin = v1::AdminService::NewStub(
+          grpc::CreateChannel(client.address, grpc::InsecureChannelCredentials()));
+      grpc::ClientContext context;
+      v1::LoadRankerModelRequest request;
+      request.set_path(result.ranker->model_path.string());
+      v1::LoadRankerModelResponse response;
+      const grpc::Status status = admin->LoadRankerModel(&context, request, &response);
+      if (!status.ok()) {
+        return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                            absl::StrCat("LoadRankerModel ", request.path(), ": ",
+                                         status.error_message()));
+      }
+      if (absl::Status s = serve("zhongcao_ranker"); !s.ok()) return s;
     }
-    phases.End();
+    if (absl::Status s = (*server)->Stop(); !s.ok()) return s;
   }
 
   // Baselines, same users and masking.

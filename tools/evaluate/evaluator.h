@@ -2,20 +2,25 @@
 // embeddings with tools/train's ALS, load the training part into a fresh
 // data directory, start the real server on it, ask for every test user's
 // feed over gRPC, rank the same users with the baselines, and score all of
-// them alike. Each step is its own file; this one only sequences them.
+// them alike; credit interleaved arms from the exposure log; optionally
+// train the learned ranker on validation feeds first and serve the test
+// again with it. Each step is its own file; this one only sequences them.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "tools/evaluate/exposure_credit.h"
 #include "tools/evaluate/input.h"
 #include "tools/evaluate/loader.h"
+#include "tools/evaluate/ranker_validation.h"
 #include "tools/evaluate/scoring.h"
 #include "tools/evaluate/server_config.h"
 
@@ -58,11 +63,20 @@ struct EvaluateOptions {
   int bootstrap_samples = 200;
   uint64_t seed = 42;
 
+  // The learned ranker: train LambdaMART on the validation users' feeds
+  // (served by a server holding what precedes the validation items) labelled
+  // by their validation items, load it into the test server and serve the
+  // test users again with it (system "zhongcao_ranker").
+  bool train_ranker = false;
+  int ranker_feed_count = 100;  // items per validation feed
+  rank_train::RankerTrainOptions ranker;
+
   std::ostream* progress = nullptr;  // progress lines, e.g. &std::cerr
 };
 
 struct SystemResult {
-  std::string system;              // "zhongcao", "popularity", "item_knn", "als_exact"
+  // "zhongcao", "zhongcao_ranker", "popularity", "item_knn", "als_exact"
+  std::string system;
   std::string arm;                 // "all", or "experiment/arm"
   std::vector<MetricsAt> metrics;  // one per K
 };
@@ -84,12 +98,22 @@ struct EvaluationResult {
   std::string server_config;                                  // the generated TOML
   LoadCounts load;
   std::vector<std::pair<std::string, double>> phase_seconds;  // in order
-  // Server answers: how many had a source left out, had fewer than
-  // feed_count items, and training items served (the feed should mask them).
+  // Server answers (of every pass over the test users): how many had a
+  // source left out, had fewer than feed_count items, and training items
+  // served (the feed should mask them).
   int64_t degraded_responses = 0;
   int64_t short_responses = 0;
   int64_t seen_items_served = 0;
   std::vector<SystemResult> systems;
+  // Interleaved experiments of the served feeds, credited from the exposure
+  // log; `system` names the pass ("zhongcao", "zhongcao_ranker").
+  struct Interleaved {
+    std::string system;
+    InterleavedFeedCredit credit;
+  };
+  std::vector<Interleaved> interleaved;
+  std::optional<RankerValidationResult> ranker;  // with train_ranker
+  int ranker_feed_count = 0;
 };
 
 absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& options);

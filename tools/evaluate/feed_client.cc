@@ -58,8 +58,13 @@ absl::StatusOr<std::vector<FeedAnswer>> FetchFeeds(
         answer.item_ids.push_back(item.item_id());
       }
       for (const v1::ArmAssignment& arm : response.arms()) {
-        answer.arms.push_back(absl::StrCat(arm.experiment(), "/", arm.arm()));
+        if (arm.interleaved()) {
+          answer.interleaved_experiment = arm.experiment();
+        } else {
+          answer.arms.push_back(absl::StrCat(arm.experiment(), "/", arm.arm()));
+        }
       }
+      answer.request_id = response.request_id();
       answer.degraded = response.degraded_sources_size() > 0;
       const size_t n = ++done;
       if (options.progress && n % 1000 == 0) {

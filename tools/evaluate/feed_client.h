@@ -21,8 +21,12 @@ struct FeedRequestPlan {
 
 struct FeedAnswer {
   std::vector<std::string> item_ids;  // best first
-  std::vector<std::string> arms;      // "experiment/arm"
-  bool degraded = false;              // some source was left out
+  // "experiment/arm" of each split experiment; an interleaved experiment,
+  // which has no arm per response, is named below instead.
+  std::vector<std::string> arms;
+  std::string interleaved_experiment;  // empty when none
+  std::string request_id;              // joins the exposure log
+  bool degraded = false;               // some source was left out
 };
 
 struct FeedClientOptions {

@@ -8,11 +8,10 @@
 #include "tools/import/node_sink.h"
 
 namespace zhongcao::evaluate {
-namespace {
 
 using train::EventType;
 
-v1::EventType ServiceType(EventType type) {
+v1::EventType ServiceEventType(EventType type) {
   switch (type) {
     case EventType::kImpression:
       return v1::EVENT_TYPE_IMPRESSION;
@@ -39,6 +38,8 @@ v1::EventType ServiceType(EventType type) {
   }
   return v1::EVENT_TYPE_PURCHASE;
 }
+
+namespace {
 
 // Non-zero rows as embeddings; `ids` names the rows.
 std::vector<v1::Embedding> Embeddings(const train::FactorMatrix& rows,
@@ -167,7 +168,7 @@ absl::StatusOr<LoadCounts> LoadDataDir(const LoadOptions& options,
     v1::Event event;
     event.set_user_id(log.users.Name(e.user));
     event.set_item_id(log.items.Name(e.item));
-    event.set_type(ServiceType(e.type));
+    event.set_type(ServiceEventType(e.type));
     event.set_timestamp_ms(std::max<int64_t>(1, timeline.ToMs(e.timestamp)));
     events.push_back(std::move(event));
   }

@@ -23,6 +23,7 @@
 #include "tools/evaluate/timeline.h"
 #include "tools/train/als.h"
 #include "tools/train/interaction_log.h"
+#include "zhongcao/v1/types.pb.h"
 
 namespace zhongcao::evaluate {
 
@@ -40,6 +41,9 @@ struct LoadCounts {
   int64_t item_vectors = 0;  // items with a trained (non-zero) vector
   int64_t user_vectors = 0;
 };
+
+// The service's event type a log's event is recorded as (above).
+v1::EventType ServiceEventType(train::EventType type);
 
 // `train` indexes `log`; `model` has a row per user and item of `log`.
 absl::StatusOr<LoadCounts> LoadDataDir(const LoadOptions& options,

@@ -15,6 +15,40 @@ nlohmann::json IntervalJson(const Interval& i) {
   return {{"value", i.value}, {"ci95", {i.low, i.high}}, {"users", i.n}};
 }
 
+// One paragraph per interleaved experiment and pass.
+std::string InterleavedText(const EvaluationResult& r) {
+  std::string out;
+  for (const EvaluationResult::Interleaved& i : r.interleaved) {
+    const ranking::InterleavingCredit& c = i.credit.credit;
+    absl::StrAppendFormat(
+        &out,
+        "\ninterleaved %s (%s): %d requests read back from the exposure log (%d "
+        "missing), %d served a held-out item\n"
+        "  %s wins %d, %s wins %d, ties %d; sign test p = %.3g; preference for %s "
+        "%.3f [%.3f, %.3f]\n",
+        c.experiment, i.system, c.requests, i.credit.missing_exposures,
+        c.requests_with_outcome, c.arm_a, c.wins_a, c.arm_b.empty() ? "(none)" : c.arm_b,
+        c.wins_b, c.ties, c.p_value, c.arm_a, c.preference_a, c.ci95_low, c.ci95_high);
+  }
+  return out;
+}
+
+std::string RankerText(const EvaluationResult& r) {
+  if (!r.ranker.has_value()) return "";
+  const RankerValidationResult& k = *r.ranker;
+  return absl::StrFormat(
+      "\nranker: %d validation feeds of %d items; %d exposures read back, %d served "
+      "the user's validation item: %d examples (%d positive)\n"
+      "  LambdaMART on %d requests, judged on %d held-out ones: NDCG@%d of the served "
+      "lists' order model %.4f, weighted scorer %.4f; boosting %.1f s\n"
+      "  model %s (%s)\n",
+      k.validation_users, r.ranker_feed_count, k.join.exposures, k.join.requests,
+      k.join.examples, k.join.positive_examples, k.report.train_groups,
+      k.report.holdout_groups_judged, k.ndcg_at, k.report.model_ndcg,
+      k.report.weighted_ndcg, k.report.train_seconds, k.model_path.string(),
+      k.report.model_version);
+}
+
 }  // namespace
 
 std::string FormatTable(const EvaluationResult& r) {
@@ -44,7 +78,7 @@ std::string FormatTable(const EvaluationResult& r) {
   }
   out += "\n\n";
   // Header, then one row per system/arm; ± is the 95% interval's half width.
-  std::string header = absl::StrFormat("%-12s %-24s %7s", "system", "arm", "users");
+  std::string header = absl::StrFormat("%-16s %-24s %7s", "system", "arm", "users");
   for (int k : r.ks) {
     absl::StrAppendFormat(&header, " | %-16s %-16s %-16s %-8s %-8s",
                           absl::StrCat("HR@", k), absl::StrCat("recall@", k),
@@ -54,7 +88,7 @@ std::string FormatTable(const EvaluationResult& r) {
   absl::StrAppend(&out, header, "\n", std::string(header.size(), '-'), "\n");
   for (const SystemResult& s : r.systems) {
     const int64_t users = s.metrics.empty() ? 0 : s.metrics.front().hit.n;
-    absl::StrAppendFormat(&out, "%-12s %-24s %7d", s.system, s.arm, users);
+    absl::StrAppendFormat(&out, "%-16s %-24s %7d", s.system, s.arm, users);
     for (const MetricsAt& m : s.metrics) {
       absl::StrAppendFormat(&out, " | %-16s %-16s %-16s %-8.4f %-8.4f",
                             WithInterval(m.hit), WithInterval(m.recall),
@@ -67,6 +101,8 @@ std::string FormatTable(const EvaluationResult& r) {
       "interval, in the JSON, is a bootstrap over users). cov: distinct items "
       "recommended / catalog items. div: mean pairwise 1 - cosine of the listed "
       "items' trained vectors.\n";
+  out += InterleavedText(r);
+  out += RankerText(r);
   return out;
 }
 
@@ -113,6 +149,41 @@ std::string FormatJson(const EvaluationResult& r, const std::string& command) {
     systems.push_back({{"system", s.system}, {"arm", s.arm}, {"at", at}});
   }
   j["systems"] = systems;
+  nlohmann::json interleaved = nlohmann::json::array();
+  for (const EvaluationResult::Interleaved& i : r.interleaved) {
+    const ranking::InterleavingCredit& c = i.credit.credit;
+    interleaved.push_back({{"system", i.system},
+                           {"experiment", c.experiment},
+                           {"arm_a", c.arm_a},
+                           {"arm_b", c.arm_b},
+                           {"requests", c.requests},
+                           {"missing_exposures", i.credit.missing_exposures},
+                           {"requests_with_held_out_item", c.requests_with_outcome},
+                           {"wins_a", c.wins_a},
+                           {"wins_b", c.wins_b},
+                           {"ties", c.ties},
+                           {"sign_test_p", c.p_value},
+                           {"preference_a", c.preference_a},
+                           {"preference_a_ci95", {c.ci95_low, c.ci95_high}}});
+  }
+  j["interleaved"] = interleaved;
+  if (r.ranker.has_value()) {
+    const RankerValidationResult& k = *r.ranker;
+    j["ranker"] = {{"validation_users", k.validation_users},
+                   {"feed_count", r.ranker_feed_count},
+                   {"exposures", k.join.exposures},
+                   {"requests_with_validation_item", k.join.requests},
+                   {"examples", k.join.examples},
+                   {"positive_examples", k.join.positive_examples},
+                   {"train_requests", k.report.train_groups},
+                   {"holdout_requests", k.report.holdout_groups_judged},
+                   {"ndcg_at", k.ndcg_at},
+                   {"holdout_ndcg_model", k.report.model_ndcg},
+                   {"holdout_ndcg_weighted", k.report.weighted_ndcg},
+                   {"boosting_seconds", k.report.train_seconds},
+                   {"model", k.model_path.string()},
+                   {"model_version", k.report.model_version}};
+  }
   return j.dump(2) + "\n";
 }
 

@@ -2,6 +2,8 @@
 // from ranking examples and writes a model file the server loads.
 //
 //   zhongcao_rank_train --examples=examples.jsonl --model=ranker.json
+//   zhongcao_rank_train --from_server=localhost:50051 --since_ms=... --model=r.json
+//   zhongcao_rank_train --from_server=localhost:50051 --write_examples=ex.jsonl
 //   zhongcao_rank_train --synthetic_groups=50000 --model=/tmp/ranker.json  # timing
 //   grpc: AdminService.LoadRankerModel {path: "ranker.json"}
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -18,11 +21,28 @@
 #include "ranking/scorer/ranking_features.h"
 #include "tools/rank_train/ranker_trainer.h"
 #include "tools/rank_train/ranking_examples.h"
+#include "tools/rank_train/server_examples.h"
 
 ABSL_FLAG(
     std::string, examples, "",
     "JSONL ranking examples, one a line: {\"request_id\": ..., \"features\": "
     "{name: value, ...}, \"label\": 0..3} (see tools/rank_train/ranking_examples.h)");
+ABSL_FLAG(std::string, from_server, "",
+          "Instead of --examples: host:port of a running server whose exposure log "
+          "(AdminService.ReadExposures) is joined with its outcome log (ReadOutcomes) "
+          "on (request id, item id)");
+ABSL_FLAG(int64_t, since_ms, 0,
+          "--from_server: exposures served from this Unix ms on (inclusive); outcomes "
+          "are read from here to the end of the log");
+ABSL_FLAG(int64_t, until_ms, 0,
+          "--from_server: exposures served before this Unix ms (exclusive); 0: up to "
+          "now");
+ABSL_FLAG(bool, keep_requests_without_outcomes, false,
+          "--from_server: also make examples of responses that drew no outcome (they "
+          "teach LambdaMART nothing, and are most of a log)");
+ABSL_FLAG(std::string, write_examples, "",
+          "--from_server: also write the joined examples here as JSONL (the --examples "
+          "format); without --model, only write them");
 ABSL_FLAG(int, synthetic_groups, 0,
           "Instead of --examples: this many synthetic requests whose label follows one "
           "feature (for timing and smoke tests)");
@@ -44,6 +64,55 @@ ABSL_FLAG(int, ndcg_at, 10, "K of the reported NDCG@K");
 ABSL_FLAG(std::string, label, "", "Free text stored in the model and shown by GetStatus");
 ABSL_FLAG(bool, verbose, false, "Print the held-out NDCG every 50 rounds");
 
+namespace {
+
+// Joins the server's logs into examples, writes them when asked, and
+// builds the training set.
+absl::StatusOr<zhongcao::rank_train::RankingDataset> FromServer(
+    const std::string& address) {
+  namespace rt = zhongcao::rank_train;
+  auto stub =
+      zhongcao::v1::AdminService::NewStub(zhongcao::log_reader::LogChannel(address));
+  zhongcao::log_reader::LogRange range;
+  range.since_ms = absl::GetFlag(FLAGS_since_ms);
+  range.until_ms = absl::GetFlag(FLAGS_until_ms);
+  rt::ExampleJoinOptions options;
+  options.requests_with_outcomes_only =
+      !absl::GetFlag(FLAGS_keep_requests_without_outcomes);
+  absl::StatusOr<rt::JoinedExamples> joined =
+      rt::ExamplesFromServer(*stub, range, options);
+  if (!joined.ok()) return joined.status();
+  const rt::ExampleJoinStats& s = joined->stats;
+  std::fprintf(stderr,
+               "zhongcao_rank_train: %s: %lld responses (%lld items), %lld outcomes; "
+               "%lld examples in %lld requests (%lld with an outcome, %lld positive "
+               "examples); left out %lld requests without an outcome and %lld items "
+               "logged with another feature list\n",
+               address.c_str(), static_cast<long long>(s.exposures),
+               static_cast<long long>(s.served_items),
+               static_cast<long long>(joined->outcomes),
+               static_cast<long long>(s.examples), static_cast<long long>(s.requests),
+               static_cast<long long>(s.requests_with_outcome),
+               static_cast<long long>(s.positive_examples),
+               static_cast<long long>(s.skipped_requests),
+               static_cast<long long>(s.skipped_other_features));
+  if (const std::string path = absl::GetFlag(FLAGS_write_examples); !path.empty()) {
+    std::ofstream out(path);
+    for (const rt::RankingExample& e : joined->examples) {
+      out << rt::RankingExampleJson(e) << "\n";
+    }
+    if (!out.flush()) return absl::InternalError(path + ": write failed");
+  }
+  if (joined->examples.empty()) {
+    return absl::FailedPreconditionError(
+        "no examples: no response in the range drew an outcome (events name the "
+        "response they follow with Event.request_id)");
+  }
+  return rt::BuildRankingDataset(std::move(joined->examples));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // XGBoost's OpenMP threads spin between parallel regions unless told
   // otherwise, and libgomp reads that when it loads, before main. On cores
@@ -62,7 +131,13 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   namespace rt = zhongcao::rank_train;
   const std::string model_path = absl::GetFlag(FLAGS_model);
-  if (model_path.empty()) {
+  const std::string examples_out = absl::GetFlag(FLAGS_write_examples);
+  const std::string server = absl::GetFlag(FLAGS_from_server);
+  if (!examples_out.empty() && server.empty()) {
+    std::fprintf(stderr, "zhongcao_rank_train: --write_examples needs --from_server\n");
+    return 2;
+  }
+  if (model_path.empty() && examples_out.empty()) {
     std::fprintf(stderr, "zhongcao_rank_train: --model is required\n");
     return 2;
   }
@@ -72,10 +147,15 @@ int main(int argc, char** argv) {
     data = rt::BuildRankingDataset(rt::SyntheticRankingExamples(
         groups, absl::GetFlag(FLAGS_synthetic_group_size), /*signal_feature=*/0,
         /*noise=*/0.2, absl::GetFlag(FLAGS_seed)));
+  } else if (!server.empty()) {
+    data = FromServer(server);
+    if (data.ok() && model_path.empty()) return 0;
   } else if (!absl::GetFlag(FLAGS_examples).empty()) {
     data = rt::ReadRankingExamplesFile(absl::GetFlag(FLAGS_examples));
   } else {
-    std::fprintf(stderr, "zhongcao_rank_train: give --examples or --synthetic_groups\n");
+    std::fprintf(stderr,
+                 "zhongcao_rank_train: give --examples, --from_server or "
+                 "--synthetic_groups\n");
     return 2;
   }
   if (!data.ok()) {
