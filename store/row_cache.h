@@ -41,11 +41,9 @@ class RowCache {
     if (shard_capacity_ == 0) return false;
     const Shard& shard = ShardOf(key);
     absl::ReaderMutexLock lock(&shard.mu);
-    auto it = shard.index.find(key);
-    if (it == shard.index.end()) return false;
-    const Slot& slot = shard.slots[it->second];
-    slot.referenced.store(true, std::memory_order_relaxed);
-    fn(*slot.row);
+    const Slot* slot = Lookup(shard, key);
+    if (slot == nullptr) return false;
+    fn(*slot->row);
     return true;
   }
 
@@ -55,11 +53,8 @@ class RowCache {
     if (shard_capacity_ == 0) return row;
     const Shard& shard = ShardOf(key);
     absl::ReaderMutexLock lock(&shard.mu);
-    auto it = shard.index.find(key);
-    if (it == shard.index.end()) return row;
-    const Slot& slot = shard.slots[it->second];
-    slot.referenced.store(true, std::memory_order_relaxed);
-    return slot.row;
+    if (const Slot* slot = Lookup(shard, key)) row = slot->row;
+    return row;
   }
 
   // Taken before the database read whose result goes to Fill.
@@ -182,6 +177,16 @@ class RowCache {
       Release(shard, shard->index.find(slot.key));
       return;
     }
+  }
+
+  // The live slot of `key`, marked as read; null when not cached.
+  static const Slot* Lookup(const Shard& shard, absl::string_view key)
+      ABSL_SHARED_LOCKS_REQUIRED(shard.mu) {
+    auto it = shard.index.find(key);
+    if (it == shard.index.end()) return nullptr;
+    const Slot& slot = shard.slots[it->second];
+    slot.referenced.store(true, std::memory_order_relaxed);
+    return &slot;
   }
 
   Shard& ShardOf(absl::string_view key) const {
