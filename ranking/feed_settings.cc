@@ -54,6 +54,7 @@ const absl::flat_hash_map<std::string, Setting>& Registry() {
     weight("creator_trust", &W::creator_trust);
     weight("price_fit", &W::price_fit);
     weight("covisit", &W::covisit);
+    weight("trend", &W::trend);
     (*r)["weights.freshness_half_life_hours"] =
         Member(&FeedSettings::weights, &W::freshness_half_life_hours, 0.01, kBig);
     (*r)["scorer.learned"] = Member(&FeedSettings::weights, &W::learned, 0, 1);

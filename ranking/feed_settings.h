@@ -26,6 +26,10 @@ struct ScoringWeights {
   // it. Weighed like similarity: the next item is best predicted by what
   // others chose after the same items.
   float covisit = 1.0f;
+  // Trending now (the trending board at the request's time), as a share of
+  // the board's best. Off by default: the built-in weights were chosen on
+  // logs without it; a catalog whose interest moves in waves turns it on.
+  float trend = 0.0f;
   double freshness_half_life_hours = 48;
   // "scorer.learned": 1 scores with the learned model when one is loaded
   // (else with these weights); 0 always with these weights, e.g. as an arm.

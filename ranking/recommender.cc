@@ -40,6 +40,30 @@ int64_t NowMs() {
       .count();
 }
 
+// The trend feature's board: a copy of a few hundred entries from memory,
+// so every request reads it whatever the weights (a learned model may use
+// it). Shares of the best keep the feature in [0, 1] whatever the traffic,
+// and finite at any request time.
+absl::Status ReadTrend(const store::FeatureStore& store, FeedContext* context) {
+  constexpr int kWholeBoard = std::numeric_limits<int>::max();
+  // The request's region first; the board of all regions when it has none.
+  std::vector<std::pair<std::string, double>> board;
+  std::vector<std::string> regions = {""};
+  if (!context->region.empty()) regions.insert(regions.begin(), context->region);
+  for (const std::string& region : regions) {
+    absl::StatusOr<std::vector<std::pair<std::string, double>>> top =
+        store.TrendShares(region, kWholeBoard);
+    if (!top.ok()) return top.status();
+    board = *std::move(top);
+    if (!board.empty()) break;
+  }
+  context->trend.reserve(board.size());
+  for (auto& [id, share] : board) {
+    context->trend.emplace(std::move(id), static_cast<float>(share));
+  }
+  return absl::OkStatus();
+}
+
 uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds) {
   if (kinds.empty()) return 0xFF;
   uint32_t mask = 0;
@@ -268,6 +292,8 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
     if (!covisit.ok()) return covisit.status();
     context->covisit = *std::move(covisit);
   }
+
+  if (absl::Status s = ReadTrend(store_, context.get()); !s.ok()) return s;
 
   // The session: one read of the items behind the user's latest events.
   const std::vector<std::string> session_ids =

@@ -33,6 +33,9 @@ ABSL_FLAG(double, covisit_backward, 0.25,
 ABSL_FLAG(double, covisit_tau_days, 30,
           "Co-occurrence decays with this time constant (half after ~0.69 of it)");
 ABSL_FLAG(int, covisit_row_limit, 200, "Co-occurrence: neighbours kept per item");
+ABSL_FLAG(double, trending_tau_hours, 6,
+          "Trending decays with this time constant (half after ~0.69 of it); "
+          "changing it discards the stored trends");
 ABSL_FLAG(std::string, config, "",
           "TOML file of feed settings, campaigns and experiments (see "
           "deploy/zhongcao.toml); empty: built-in defaults");
@@ -96,6 +99,7 @@ int main(int argc, char** argv) {
   node_options.covisit_backward = absl::GetFlag(FLAGS_covisit_backward);
   node_options.covisit_tau_days = absl::GetFlag(FLAGS_covisit_tau_days);
   node_options.covisit_row_limit = absl::GetFlag(FLAGS_covisit_row_limit);
+  node_options.trending_tau_hours = absl::GetFlag(FLAGS_trending_tau_hours);
   node_options.compact_growing_at = absl::GetFlag(FLAGS_compact_growing_at);
   node_options.compact_dead_fraction = absl::GetFlag(FLAGS_compact_dead_fraction);
   node_options.compaction_threads = absl::GetFlag(FLAGS_compaction_threads);

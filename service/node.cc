@@ -104,6 +104,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   store_options.covisit_tau_ms =
       static_cast<int64_t>(options.covisit_tau_days * 24 * 3600 * 1000);
   store_options.covisit_row_limit = options.covisit_row_limit;
+  store_options.trending_tau_ms =
+      static_cast<int64_t>(options.trending_tau_hours * 3600 * 1000);
   store_options.sync_writes = options.sync_writes;
   store_options.outcome_log = options.exposure_log;
   absl::StatusOr<std::unique_ptr<store::FeatureStore>> store =

@@ -32,6 +32,8 @@ struct NodeOptions {
   double covisit_backward = 0.25;
   double covisit_tau_days = 30;
   int covisit_row_limit = 200;
+  // Trending's time constant (see store::StoreOptions::trending_tau_ms).
+  double trending_tau_hours = 6;
   // Offline bulk loads may skip fsync; a served node never does.
   bool sync_writes = true;
   int snapshots_to_keep = 2;

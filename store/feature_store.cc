@@ -892,6 +892,21 @@ absl::StatusOr<std::vector<std::pair<std::string, double>>> FeatureStore::TopTre
   return top;
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, double>>> FeatureStore::TrendShares(
+    absl::string_view region, int limit) const {
+  std::vector<std::pair<std::string, double>> top;
+  {
+    absl::ReaderMutexLock lock(&board_mu_);
+    auto it = boards_.find(region);
+    if (it != boards_.end()) top = it->second.Top(limit);
+  }
+  if (top.empty()) return top;
+  // score_i / score_best = exp(value_i - value_best) at any time.
+  const double best = top.front().second;
+  for (auto& [id, value] : top) value = std::exp(value - best);
+  return top;
+}
+
 absl::Status FeatureStore::ForEachItem(
     const std::function<absl::Status(const v1::Item&)>& fn) const {
   std::unique_ptr<rocksdb::Iterator> it(

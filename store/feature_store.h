@@ -163,6 +163,11 @@ class FeatureStore {
   // trending_board_size; an unknown region has none. Reads memory only.
   absl::StatusOr<std::vector<std::pair<std::string, double>>> TopTrending(
       absl::string_view region, int limit, int64_t now_ms) const;
+  // The same items, each with its score as a share of the best one's, in
+  // (0, 1]. Shares do not depend on the time, and stay finite where scores
+  // overflow: at a time long before the board's events.
+  absl::StatusOr<std::vector<std::pair<std::string, double>>> TrendShares(
+      absl::string_view region, int limit) const;
 
   // The co-visitation rows of `item_ids`, in their order, decayed to
   // `now_ms`, neighbours best first; an empty row for an item without one.

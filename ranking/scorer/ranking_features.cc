@@ -99,6 +99,11 @@ constexpr FeatureDef kFeatures[] = {
      [](const In& in) { return PriceFit(in.item, in.context.typical_price_cents); }},
     {"covisit", &W::covisit,
      [](const In& in) { return in.context.covisit.Feature(in.c.item_id); }},
+    {"trend", &W::trend,
+     [](const In& in) {
+       const auto it = in.context.trend.find(in.c.item_id);
+       return it == in.context.trend.end() ? 0.0f : it->second;
+     }},
 };
 
 constexpr int kNumFeatures = static_cast<int>(std::size(kFeatures));

@@ -248,6 +248,25 @@ TEST_F(TrendingTest, TopTrending_RespectsLimit) {
   EXPECT_THAT(TopIds("sh", kT0, -1), IsEmpty());
 }
 
+TEST_F(TrendingTest, TrendShares_AreRatiosToTheBestAndFiniteAtAnyTime) {
+  Items({"a", "b"});
+  Record({MakeEvent("u", "a", v1::EVENT_TYPE_PURCHASE, kT0),
+          MakeEvent("u", "b", v1::EVENT_TYPE_CLICK, kT0)});
+  const double ratio =
+      TrendWeight(v1::EVENT_TYPE_CLICK) / TrendWeight(v1::EVENT_TYPE_PURCHASE);
+  EXPECT_NEAR(ScoreAt("", kT0, 1) / ScoreAt("", kT0, 0), ratio, 1e-9);
+  absl::StatusOr<std::vector<std::pair<std::string, double>>> shares =
+      store_->TrendShares("", 100);
+  ASSERT_TRUE(shares.ok()) << shares.status();
+  ASSERT_EQ(shares->size(), 2u);
+  EXPECT_EQ((*shares)[0].first, "a");
+  EXPECT_DOUBLE_EQ((*shares)[0].second, 1.0);
+  EXPECT_NEAR((*shares)[1].second, ratio, 1e-9);
+  // Scores seen from years before the events overflow; their shares cannot.
+  EXPECT_FALSE(std::isfinite(ScoreAt("", kT0 - 3650LL * 86'400'000, 0)));
+  EXPECT_TRUE(store_->TrendShares("sh", 100)->empty());  // no such board
+}
+
 // ---------------------------------------------------------------------------
 // Durability, concurrency and deletes
 

@@ -78,6 +78,14 @@ ABSL_FLAG(int, client_threads, 4, "Concurrent GetFeed callers");
 ABSL_FLAG(bool, request_at_user_time, true,
           "Each request's now is a minute after the user's last training event; "
           "false: the server's clock");
+ABSL_FLAG(bool, replay_in_time, false,
+          "Replay the training events to the server in time order, asking for each "
+          "test user's feed once every event before their time is recorded, so that "
+          "trending and co-occurrence see no future; every item is listed from the "
+          "log's start. Meant for logs with real times (taobao, ciao, a custom log)");
+ABSL_FLAG(std::vector<std::string>, server_flags, {},
+          "Extra zhongcao_server flags, comma-separated or repeated, e.g. "
+          "--server_flags=--trending_tau_hours=2160");
 ABSL_FLAG(bool, serve, true, "false: only the baselines, no server");
 ABSL_FLAG(int, knn_neighbors, 100, "Neighbours kept per item by the item-kNN baseline");
 ABSL_FLAG(int, max_users, 0, "Evaluate a seeded sample of this many test users; 0: all");
@@ -164,6 +172,8 @@ absl::StatusOr<EvaluateOptions> OptionsFromFlags(const char* argv0) {
   o.index_factory = absl::GetFlag(FLAGS_index_factory);
   o.client_threads = absl::GetFlag(FLAGS_client_threads);
   o.request_at_user_time = absl::GetFlag(FLAGS_request_at_user_time);
+  o.replay_in_time = absl::GetFlag(FLAGS_replay_in_time);
+  o.server_args = absl::GetFlag(FLAGS_server_flags);
   o.knn_neighbors = absl::GetFlag(FLAGS_knn_neighbors);
   o.max_users = absl::GetFlag(FLAGS_max_users);
   o.bootstrap_samples = absl::GetFlag(FLAGS_bootstrap);

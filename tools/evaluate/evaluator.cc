@@ -22,6 +22,7 @@
 #include "tools/evaluate/ranker_validation.h"
 #include "tools/evaluate/replay_server.h"
 #include "tools/evaluate/server_process.h"
+#include "tools/evaluate/timed_replay.h"
 #include "tools/evaluate/timeline.h"
 #include "tools/train/evaluation.h"
 #include "tools/train/scorers.h"
@@ -136,6 +137,20 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
     }
     if (o.ranker_feed_count < 1 || o.ranker_feed_count > 100) {
       return absl::InvalidArgumentError("--ranker_feed_count: must be 1..100");
+    }
+  }
+
+  if (o.replay_in_time) {
+    if (!o.request_at_user_time) {
+      return absl::InvalidArgumentError(
+          "--replay_in_time asks for each feed at its user's time: it needs "
+          "--request_at_user_time");
+    }
+    if (o.train_ranker) {
+      // The second pass would see every event, the first only the past.
+      return absl::InvalidArgumentError(
+          "--replay_in_time cannot be combined with --train_ranker: the test is "
+          "served twice, and the second pass would see events after its requests");
     }
   }
 
@@ -285,7 +300,7 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
     phases.Start("load");
     absl::StatusOr<ReplayData> data =
         LoadReplayData(data_dir, settings.als.factors, o.index_factory, log, train_events,
-                       timeline, trained->model);
+                       timeline, trained->model, /*record_events=*/!o.replay_in_time);
     if (!data.ok()) return data.status();
     result.load = data->load;
     phases.End();
@@ -316,10 +331,15 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
     client.force_arms = o.force_arms;
     result.settings.emplace_back(
         "requests",
-        absl::StrFormat("count=%d client_threads=%d now=%s", client.count, client.threads,
-                        o.request_at_user_time
-                            ? "a minute after the user's last training event"
-                            : "server clock"));
+        absl::StrFormat(
+            "count=%d client_threads=%d now=%s events=%s", client.count, client.threads,
+            o.request_at_user_time ? "a minute after the user's last training event"
+                                   : "server clock",
+            o.replay_in_time ? "replayed in time order between requests"
+                             : "all loaded before the first request"));
+    const std::vector<v1::Event> replayed_events =
+        o.replay_in_time ? ServiceEvents(log, train_events, timeline)
+                         : std::vector<v1::Event>();
     // Serves every test user once, scores the answers as `system`, and
     // credits interleaved answers from the exposure log.
     auto serve = [&](const std::string& system) -> absl::Status {
@@ -333,7 +353,9 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
                                    static_cast<double>(n) / std::max(s, 1e-9)));
       };
       const int64_t since_ms = absl::ToUnixMillis(absl::Now());
-      absl::StatusOr<std::vector<FeedAnswer>> answers = FetchFeeds(client, plans);
+      absl::StatusOr<std::vector<FeedAnswer>> answers =
+          o.replay_in_time ? FetchFeedsInTimeOrder(client, plans, replayed_events)
+                           : FetchFeeds(client, plans);
       if (!answers.ok()) return answers.status();
       phases.End();
 

@@ -54,6 +54,11 @@ struct EvaluateOptions {
   // training event (the moment the next item is to be predicted); false:
   // the server's clock.
   bool request_at_user_time = true;
+  // Replays the training events to the running server in time order,
+  // asking for each test user's feed at that user's time (timed_replay.h),
+  // instead of loading every event first. Time-decayed signals then see no
+  // future. Needs request_at_user_time; not with train_ranker.
+  bool replay_in_time = false;
   std::map<std::string, std::string> force_arms;
   bool serve = true;  // false: baselines only, no server
 

@@ -69,6 +69,28 @@ absl::Status InBatches(const std::vector<T>& rows, size_t batch, Write write) {
 
 }  // namespace
 
+std::vector<v1::Event> ServiceEvents(const train::InteractionLog& log,
+                                     std::span<const train::Interaction> train,
+                                     const Timeline& timeline) {
+  std::vector<size_t> order(train.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return train[a].timestamp < train[b].timestamp;
+  });
+  std::vector<v1::Event> events;
+  events.reserve(order.size());
+  for (size_t i : order) {
+    const train::Interaction& e = train[i];
+    v1::Event event;
+    event.set_user_id(log.users.Name(e.user));
+    event.set_item_id(log.items.Name(e.item));
+    event.set_type(ServiceEventType(e.type));
+    event.set_timestamp_ms(std::max<int64_t>(1, timeline.ToMs(e.timestamp)));
+    events.push_back(std::move(event));
+  }
+  return events;
+}
+
 absl::StatusOr<LoadCounts> LoadDataDir(const LoadOptions& options,
                                        const train::InteractionLog& log,
                                        std::span<const train::Interaction> train,
@@ -108,7 +130,8 @@ absl::StatusOr<LoadCounts> LoadDataDir(const LoadOptions& options,
     if (category != train::InteractionLog::kNoCategory) {
       item.set_category(log.categories.Name(category));
     }
-    const int64_t first = created[static_cast<size_t>(i)];
+    const int64_t first =
+        options.record_events ? created[static_cast<size_t>(i)] : timeline.start_ms();
     // 0 would mean "now" to the service.
     item.set_created_at_ms(std::max<int64_t>(
         1, first == std::numeric_limits<int64_t>::max() ? timeline.start_ms() : first));
@@ -154,33 +177,20 @@ absl::StatusOr<LoadCounts> LoadDataDir(const LoadOptions& options,
   }
   counts.user_vectors = static_cast<int64_t>(user_vectors.size());
 
-  // Oldest first, as they happened: histories, counters and trends are
-  // built in the order a live service would have seen the events.
-  std::vector<size_t> order(train.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return train[a].timestamp < train[b].timestamp;
-  });
-  std::vector<v1::Event> events;
-  events.reserve(order.size());
-  for (size_t i : order) {
-    const train::Interaction& e = train[i];
-    v1::Event event;
-    event.set_user_id(log.users.Name(e.user));
-    event.set_item_id(log.items.Name(e.item));
-    event.set_type(ServiceEventType(e.type));
-    event.set_timestamp_ms(std::max<int64_t>(1, timeline.ToMs(e.timestamp)));
-    events.push_back(std::move(event));
+  if (options.record_events) {
+    // Oldest first, as they happened: histories, counters and trends are
+    // built in the order a live service would have seen the events.
+    const std::vector<v1::Event> events = ServiceEvents(log, train, timeline);
+    if (absl::Status s =
+            InBatches(events, static_cast<size_t>((*sink)->limits().max_events),
+                      [&](std::span<const v1::Event> rows) {
+                        return (*sink)->RecordEvents(rows, false);
+                      });
+        !s.ok()) {
+      return s;
+    }
+    counts.events = static_cast<int64_t>(events.size());
   }
-  if (absl::Status s =
-          InBatches(events, static_cast<size_t>((*sink)->limits().max_events),
-                    [&](std::span<const v1::Event> rows) {
-                      return (*sink)->RecordEvents(rows, false);
-                    });
-      !s.ok()) {
-    return s;
-  }
-  counts.events = static_cast<int64_t>(events.size());
   if (absl::Status s = (*sink)->Finish(); !s.ok()) return s;
   return counts;
 }

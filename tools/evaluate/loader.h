@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "tools/evaluate/timeline.h"
@@ -32,6 +33,12 @@ struct LoadOptions {
   int dim = 64;
   std::string index_factory = "HNSW32,Flat";
   int history_limit = 1000;  // events kept per user; the server must use the same
+  // false: no events are loaded (the evaluation replays them to the running
+  // server in time order), and every item is listed from the log's start,
+  // as products are listed before anyone reviews them: a first review is
+  // not a listing date, and an item dated by it would look brand new to
+  // requests made before it.
+  bool record_events = true;
 };
 
 struct LoadCounts {
@@ -44,6 +51,12 @@ struct LoadCounts {
 
 // The service's event type a log's event is recorded as (above).
 v1::EventType ServiceEventType(train::EventType type);
+
+// The training events as the service records them, oldest first (ties in
+// log order), at their times on `timeline`.
+std::vector<v1::Event> ServiceEvents(const train::InteractionLog& log,
+                                     std::span<const train::Interaction> train,
+                                     const Timeline& timeline);
 
 // `train` indexes `log`; `model` has a row per user and item of `log`.
 absl::StatusOr<LoadCounts> LoadDataDir(const LoadOptions& options,

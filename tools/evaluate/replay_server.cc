@@ -7,12 +7,10 @@
 
 namespace zhongcao::evaluate {
 
-absl::StatusOr<ReplayData> LoadReplayData(const std::filesystem::path& data_dir, int dim,
-                                          const std::string& index_factory,
-                                          const train::InteractionLog& log,
-                                          std::span<const train::Interaction> train,
-                                          const Timeline& timeline,
-                                          const train::AlsModel& model) {
+absl::StatusOr<ReplayData> LoadReplayData(
+    const std::filesystem::path& data_dir, int dim, const std::string& index_factory,
+    const train::InteractionLog& log, std::span<const train::Interaction> train,
+    const Timeline& timeline, const train::AlsModel& model, bool record_events) {
   ReplayData data;
   std::vector<int64_t> per_user(static_cast<size_t>(log.users.size()), 0);
   data.last_ms.assign(static_cast<size_t>(log.users.size()), 0);
@@ -25,6 +23,7 @@ absl::StatusOr<ReplayData> LoadReplayData(const std::filesystem::path& data_dir,
   load.data_dir = data_dir;
   load.dim = dim;
   load.index_factory = index_factory;
+  load.record_events = record_events;
   // Every training event stays in the history, so that all are masked.
   load.history_limit = static_cast<int>(std::max<int64_t>(
       1000,

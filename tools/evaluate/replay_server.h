@@ -30,13 +30,12 @@ struct ReplayData {
   std::vector<int64_t> last_ms;
 };
 
-// Loads `train` into `data_dir`, which must not exist yet.
-absl::StatusOr<ReplayData> LoadReplayData(const std::filesystem::path& data_dir, int dim,
-                                          const std::string& index_factory,
-                                          const train::InteractionLog& log,
-                                          std::span<const train::Interaction> train,
-                                          const Timeline& timeline,
-                                          const train::AlsModel& model);
+// Loads `train` into `data_dir`, which must not exist yet; with
+// `record_events` false, all but its events (see LoadOptions).
+absl::StatusOr<ReplayData> LoadReplayData(
+    const std::filesystem::path& data_dir, int dim, const std::string& index_factory,
+    const train::InteractionLog& log, std::span<const train::Interaction> train,
+    const Timeline& timeline, const train::AlsModel& model, bool record_events = true);
 
 struct ReplayServerOptions {
   std::filesystem::path dir;  // holds data/; server.toml and server.log go here
