@@ -55,6 +55,7 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* c
     for (const auto& [source, count] : recommender_.DegradedSourceCounts()) {
       (*status.mutable_degraded_sources())[source] = count;
     }
+    status.set_refused_reads(admission_.refused());
     Fill(versions.serving, status.mutable_serving_index());
     if (versions.previous.has_value()) {
       Fill(*versions.previous, status.mutable_previous_index());

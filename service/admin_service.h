@@ -4,6 +4,7 @@
 
 #include "ranking/recommender.h"
 #include "service/background_priority.h"
+#include "service/concurrency_limit.h"
 #include "service/node.h"
 #include "service/worker_pool.h"
 #include "zhongcao/v1/admin.grpc.pb.h"
@@ -12,8 +13,10 @@ namespace zhongcao::service {
 
 class AdminService final : public v1::AdminService::CallbackService {
  public:
-  AdminService(Node& node, const ranking::Recommender& recommender)
-      : node_(node), recommender_(recommender) {}
+  // `admission` is the read calls' limit, for the refused count.
+  AdminService(Node& node, const ranking::Recommender& recommender,
+               const ConcurrencyLimit& admission)
+      : node_(node), recommender_(recommender), admission_(admission) {}
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest* request,
@@ -45,6 +48,7 @@ class AdminService final : public v1::AdminService::CallbackService {
 
   Node& node_;
   const ranking::Recommender& recommender_;
+  const ConcurrencyLimit& admission_;
   // Last: its tasks use the members above. Index loads run below request
   // threads' priority.
   SerialWorker worker_{LowerThisThreadsPriority};

@@ -12,15 +12,15 @@ namespace zhongcao::service {
 
 class RecommendService final : public v1::RecommendService::CallbackService {
  public:
-  // Calls run on `read_threads` threads of the service's own; at most
-  // `max_concurrent_reads` are queued or running (<= 0: no limit), and
-  // more are refused at once with RESOURCE_EXHAUSTED
-  // (service/concurrency_limit.h).
+  // Calls run on `read_threads` threads of the service's own; `admission`
+  // counts those queued or running, and past its limit they are refused at
+  // once with RESOURCE_EXHAUSTED (service/concurrency_limit.h). It outlives
+  // the service; GetStatus reports how many it refused.
   RecommendService(const ranking::Recommender& recommender, Limits limits,
-                   int max_concurrent_reads, int read_threads)
+                   ConcurrencyLimit& admission, int read_threads)
       : recommender_(recommender),
         limits_(limits),
-        admission_(max_concurrent_reads),
+        admission_(admission),
         pool_(read_threads) {}
 
   grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
@@ -39,7 +39,7 @@ class RecommendService final : public v1::RecommendService::CallbackService {
  private:
   const ranking::Recommender& recommender_;
   Limits limits_;
-  ConcurrencyLimit admission_;
+  ConcurrencyLimit& admission_;
   WorkerPool pool_;  // last: its threads stop (finishing queued calls) first
 };
 

@@ -31,11 +31,12 @@ struct ZhongcaoServer::Services {
   Services(Node& node, const ServerOptions& options)
       : recommender(node.store(), node.index_versions().serving(), node.user_index(),
                     WithExposureLog(options.ranking, node.exposure_log())),
-        recommend(recommender, node.limits(), options.max_concurrent_reads,
-                  options.read_threads),
+        admission(options.max_concurrent_reads),
+        recommend(recommender, node.limits(), admission, options.read_threads),
         ingest(node),
-        admin(node, recommender) {}
+        admin(node, recommender, admission) {}
   ranking::Recommender recommender;
+  ConcurrencyLimit admission;  // the read calls', shared with GetStatus
   RecommendService recommend;
   IngestService ingest;
   AdminService admin;

@@ -435,6 +435,13 @@ TEST(AdmissionTest, ReadsPastTheLimit_AreRefusedWithResourceExhausted) {
   EXPECT_GT(ok.load(), 0);
   EXPECT_GT(refused.load(), 0);  // 8 callers at once cannot all fit in 1
   EXPECT_EQ(ok.load() + refused.load(), 8 * 40);
+
+  // Operators see the refusals without reading client logs.
+  auto admin = v1::AdminService::NewStub(server.channel());
+  grpc::ClientContext context;
+  v1::GetStatusResponse status;
+  ASSERT_TRUE(admin->GetStatus(&context, v1::GetStatusRequest(), &status).ok());
+  EXPECT_EQ(status.refused_reads(), refused.load());
 }
 
 }  // namespace
