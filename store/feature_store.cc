@@ -878,14 +878,17 @@ absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItemsWithTag(
   return out;
 }
 
+std::vector<std::pair<std::string, double>> FeatureStore::BoardTop(
+    absl::string_view region, int limit) const {
+  absl::ReaderMutexLock lock(&board_mu_);
+  auto it = boards_.find(region);
+  if (it == boards_.end()) return {};
+  return it->second.Top(limit);
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, double>>> FeatureStore::TopTrending(
     absl::string_view region, int limit, int64_t now_ms) const {
-  std::vector<std::pair<std::string, double>> top;
-  {
-    absl::ReaderMutexLock lock(&board_mu_);
-    auto it = boards_.find(region);
-    if (it != boards_.end()) top = it->second.Top(limit);
-  }
+  std::vector<std::pair<std::string, double>> top = BoardTop(region, limit);
   for (auto& [id, value] : top) {
     value = TrendScore(value, now_ms, options_.trending_tau_ms);
   }
@@ -894,12 +897,7 @@ absl::StatusOr<std::vector<std::pair<std::string, double>>> FeatureStore::TopTre
 
 absl::StatusOr<std::vector<std::pair<std::string, double>>> FeatureStore::TrendShares(
     absl::string_view region, int limit) const {
-  std::vector<std::pair<std::string, double>> top;
-  {
-    absl::ReaderMutexLock lock(&board_mu_);
-    auto it = boards_.find(region);
-    if (it != boards_.end()) top = it->second.Top(limit);
-  }
+  std::vector<std::pair<std::string, double>> top = BoardTop(region, limit);
   if (top.empty()) return top;
   // score_i / score_best = exp(value_i - value_best) at any time.
   const double best = top.front().second;

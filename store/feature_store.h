@@ -250,6 +250,9 @@ class FeatureStore {
   mutable absl::Mutex board_refresh_mu_;
   // Guards only memory; never held across RocksDB I/O, so TopTrending never
   // waits for the disk.
+  // The best `limit` of a region's board with their raw trend values.
+  std::vector<std::pair<std::string, double>> BoardTop(absl::string_view region,
+                                                       int limit) const;
   mutable absl::Mutex board_mu_ ABSL_ACQUIRED_AFTER(board_refresh_mu_);
   absl::flat_hash_map<std::string, TrendingBoard> boards_ ABSL_GUARDED_BY(board_mu_);
 };

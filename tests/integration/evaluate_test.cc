@@ -51,12 +51,7 @@ std::filesystem::path WriteClusteredLog() {
   return path;
 }
 
-TEST(EvaluateEndToEnd, HandMadeLogWithArmsThroughTheServer) {
-  const std::filesystem::path config = Temp("arms.toml");
-  std::ofstream(config) << "[[experiments]]\nname = \"mmr\"\nsalt = \"t\"\n"
-                           "[[experiments.arms]]\nname = \"on\"\nweight = 50\n"
-                           "[[experiments.arms]]\nname = \"off\"\nweight = 50\n"
-                           "settings = { rerank = { mmr_lambda = 1.0 } }\n";
+EvaluateOptions ClusteredLogOptions(const std::filesystem::path& config) {
   EvaluateOptions o;
   o.input.log = WriteClusteredLog().string();
   o.input.columns = "user=user,item=item,timestamp=ts,type=event";
@@ -68,7 +63,16 @@ TEST(EvaluateEndToEnd, HandMadeLogWithArmsThroughTheServer) {
   o.settings = {{"budgets.source_deadline_ms", 2000}};
   o.client_threads = 2;
   o.bootstrap_samples = 50;
-  absl::StatusOr<EvaluationResult> r = Evaluate(o);
+  return o;
+}
+
+TEST(EvaluateEndToEnd, HandMadeLogWithArmsThroughTheServer) {
+  const std::filesystem::path config = Temp("arms.toml");
+  std::ofstream(config) << "[[experiments]]\nname = \"mmr\"\nsalt = \"t\"\n"
+                           "[[experiments.arms]]\nname = \"on\"\nweight = 50\n"
+                           "[[experiments.arms]]\nname = \"off\"\nweight = 50\n"
+                           "settings = { rerank = { mmr_lambda = 1.0 } }\n";
+  absl::StatusOr<EvaluationResult> r = Evaluate(ClusteredLogOptions(config));
   ASSERT_TRUE(r.ok()) << r.status();
 
   EXPECT_EQ(r->test_users, 120);
@@ -101,21 +105,6 @@ TEST(EvaluateEndToEnd, HandMadeLogWithArmsThroughTheServer) {
   EXPECT_NE(json.find("\"mmr/off\""), std::string::npos);
   EXPECT_NE(json.find("\"phase_seconds\""), std::string::npos);
   EXPECT_NE(FormatTable(*r).find("item_knn"), std::string::npos);
-}
-
-EvaluateOptions ClusteredLogOptions(const std::filesystem::path& config) {
-  EvaluateOptions o;
-  o.input.log = WriteClusteredLog().string();
-  o.input.columns = "user=user,item=item,timestamp=ts,type=event";
-  o.input.protocol = "loo";
-  o.ks = {5, 10};
-  o.factors = 8;
-  o.server_binary = ZHONGCAO_SERVER_BINARY;
-  o.config_file = config.string();
-  o.settings = {{"budgets.source_deadline_ms", 2000}};
-  o.client_threads = 2;
-  o.bootstrap_samples = 50;
-  return o;
 }
 
 TEST(EvaluateEndToEnd, InterleavedArmsAreCreditedFromTheExposureLog) {

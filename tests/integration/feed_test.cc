@@ -172,6 +172,31 @@ TEST_F(FeedTest, Events_MoveTheSessionAndTrendingAtOnce) {
   EXPECT_TRUE(trending);
 }
 
+TEST_F(FeedTest, TrendFeature_IsTheItemsShareOfTheBoardsBest) {
+  service::ServerOptions options;
+  options.ranking.settings.weights.trend = 0.5f;
+  Start(std::move(options));
+  // i33 is liked four times as often as i34 in shanghai, at one time.
+  std::vector<v1::Event> likes;
+  for (int u = 0; u < 40; ++u) {
+    likes.push_back(
+        Event("fan" + std::to_string(u), u < 32 ? "i33" : "i34", v1::EVENT_TYPE_LIKE));
+    likes.back().set_region("shanghai");
+  }
+  ASSERT_TRUE(server_->Record(likes).ok());
+  v1::GetFeedResponse page;
+  ASSERT_TRUE(server_->Feed(FeedRequest("newcomer", 20), &page).ok());
+  std::map<std::string, float> trend;
+  for (const auto& item : page.items()) {
+    const auto& parts = item.explanation().contributions();
+    if (parts.contains("trend")) trend[item.item_id()] = parts.at("trend");
+  }
+  ASSERT_TRUE(trend.contains("i33") && trend.contains("i34"));
+  EXPECT_NEAR(trend["i33"], 0.5f, 1e-5);           // the best: share 1
+  EXPECT_NEAR(trend["i34"], 0.5f * 8 / 32, 1e-3);  // a quarter of it
+  EXPECT_EQ(trend.size(), 2u);                     // off the board: no part
+}
+
 TEST_F(FeedTest, CapsKindMixAndFilters_HoldOnEveryPage) {
   Start();
   v1::User user = UserOfTopic("u1", 1);
