@@ -115,6 +115,8 @@ class IndexVersions {
   // removes snapshots no longer named.
   absl::Status RecordVersions() ABSL_EXCLUSIVE_LOCKS_REQUIRED(swap_mu_);
   std::string NextName() const;
+  // Makes the store durable through every change the index has applied.
+  absl::Status SyncBeforeSnapshot();
   VersionInfo InfoOf(const index::IndexVersion& version) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(info_mu_);
   std::optional<VersionInfo> PreviousInfo() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(info_mu_);

@@ -156,10 +156,15 @@ absl::Status Node::UpsertItems(std::vector<v1::Item> items, bool validate_only) 
     changes.push_back(item.embedding().empty() ? ItemRemovalOf(item.id())
                                                : ItemChangeOf(item));
   }
-  absl::MutexLock lock(&item_write_mu_);
-  absl::StatusOr<store::ItemWriteResult> written = store_->UpsertItems(items);
-  if (!written.ok()) return written.status();
-  return ApplyItemChanges(changes, written->sequence);
+  absl::Status applied;
+  {
+    absl::MutexLock lock(&item_write_mu_);
+    absl::StatusOr<store::ItemWriteResult> written =
+        store_->UpsertItems(items, store::FeatureStore::Durability::kDeferred);
+    if (!written.ok()) return written.status();
+    applied = ApplyItemChanges(changes, written->sequence);
+  }
+  return AwaitItemWrite(std::move(applied));
 }
 
 absl::StatusOr<int> Node::DeleteItems(std::span<const std::string> ids,
@@ -189,11 +194,18 @@ absl::StatusOr<int> Node::DeleteItems(std::span<const std::string> ids,
     }
     return static_cast<int>(existing.size());
   }
-  absl::MutexLock lock(&item_write_mu_);
-  absl::StatusOr<store::ItemWriteResult> written = store_->DeleteItems(ids);
-  if (!written.ok()) return written.status();
-  if (absl::Status s = ApplyItemChanges(changes, written->sequence); !s.ok()) return s;
-  return written->changed;
+  absl::Status applied;
+  int changed = 0;
+  {
+    absl::MutexLock lock(&item_write_mu_);
+    absl::StatusOr<store::ItemWriteResult> written =
+        store_->DeleteItems(ids, store::FeatureStore::Durability::kDeferred);
+    if (!written.ok()) return written.status();
+    changed = written->changed;
+    applied = ApplyItemChanges(changes, written->sequence);
+  }
+  if (absl::Status s = AwaitItemWrite(std::move(applied)); !s.ok()) return s;
+  return changed;
 }
 
 absl::Status Node::UpsertUsers(std::span<const v1::User> users, bool validate_only) {
@@ -309,7 +321,7 @@ absl::Status Node::SetItemEmbeddings(std::span<const EmbeddingUpdate> updates,
   for (const EmbeddingUpdate& update : updates) ids.push_back(update.id);
   // Held from the read to the write, so that no upsert of the same items
   // in between is lost.
-  absl::MutexLock lock(&item_write_mu_);
+  absl::ReleasableMutexLock lock(&item_write_mu_);
   absl::StatusOr<std::vector<store::ItemRecord>> records = store_->ReadItems(ids);
   if (!records.ok()) return records.status();
   std::vector<v1::Item> items;
@@ -327,9 +339,12 @@ absl::Status Node::SetItemEmbeddings(std::span<const EmbeddingUpdate> updates,
   std::vector<index::IndexChange> changes;
   changes.reserve(items.size());
   for (const v1::Item& item : items) changes.push_back(ItemChangeOf(item));
-  absl::StatusOr<store::ItemWriteResult> written = store_->UpsertItems(items);
+  absl::StatusOr<store::ItemWriteResult> written =
+      store_->UpsertItems(items, store::FeatureStore::Durability::kDeferred);
   if (!written.ok()) return written.status();
-  return ApplyItemChanges(changes, written->sequence);
+  absl::Status applied = ApplyItemChanges(changes, written->sequence);
+  lock.Release();
+  return AwaitItemWrite(std::move(applied));
 }
 
 absl::Status Node::SetUserEmbeddings(std::span<const EmbeddingUpdate> updates,
@@ -364,6 +379,11 @@ absl::Status Node::Sync() {
   // RocksDB fsyncs its whole write-ahead log for a synced write, so one
   // synced write (the meta store always syncs) makes all earlier ones durable.
   return store_->PutMeta(kLastSyncKey, absl::StrCat(NowMs()));
+}
+
+absl::Status Node::AwaitItemWrite(absl::Status applied) {
+  absl::Status synced = store_->SyncWrites();
+  return applied.ok() ? synced : applied;
 }
 
 absl::Status Node::ApplyItemChanges(std::span<const index::IndexChange> changes,

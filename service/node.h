@@ -117,11 +117,16 @@ class Node {
   Node(NodeOptions options, std::unique_ptr<store::FeatureStore> store,
        std::unique_ptr<index::VectorIndex> user_index);
 
-  // Applies item changes, already durable in the store up to `sequence`, to
-  // the serving index. Callers hold item_write_mu_.
+  // Applies item changes, written to the store up to `sequence`, to the
+  // serving index. Callers hold item_write_mu_; the store write may still
+  // await its fsync (see AwaitItemWrite), and index snapshots sync first.
   absl::Status ApplyItemChanges(std::span<const index::IndexChange> changes,
                                 uint64_t sequence)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(item_write_mu_);
+  // Waits, with item_write_mu_ released, for the fsync of the deferred item
+  // writes made so far, so that the next batch's work overlaps it. Returns
+  // `applied` (ApplyItemChanges's status) unless the fsync failed.
+  absl::Status AwaitItemWrite(absl::Status applied) ABSL_LOCKS_EXCLUDED(item_write_mu_);
 
   NodeOptions options_;
   Limits limits_;

@@ -175,6 +175,12 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     cf.compression = rocksdb::kLZ4Compression;
+    // A point read of a key the memtable lacks (an upsert's new item, any
+    // row flushed since) then skips the skiplist search: 20% of item
+    // upserts' CPU went to those searches. 2% of the 64 MiB write buffer
+    // gives 1.3 MiB of filter bits per memtable, ~20 bits per entry.
+    cf.memtable_prefix_bloom_size_ratio = 0.02;
+    cf.memtable_whole_key_filtering = true;
     if (i == kCounters) cf.merge_operator = NewCountersMergeOperator();
     if (i == kHistories)
       cf.merge_operator = NewHistoryMergeOperator(options.history_limit);
@@ -295,18 +301,34 @@ absl::Status FeatureStore::OpenTrending() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ItemWriteResult> FeatureStore::UpsertItems(
-    std::span<const v1::Item> items) {
-  return WriteItemChanges(items, {});
+absl::StatusOr<ItemWriteResult> FeatureStore::UpsertItems(std::span<const v1::Item> items,
+                                                          Durability durability) {
+  return WriteItemChanges(items, {}, durability);
 }
 
 absl::StatusOr<ItemWriteResult> FeatureStore::DeleteItems(
-    std::span<const std::string> ids) {
-  return WriteItemChanges({}, ids);
+    std::span<const std::string> ids, Durability durability) {
+  return WriteItemChanges({}, ids, durability);
+}
+
+absl::Status FeatureStore::SyncWrites() {
+  if (!options_.sync_writes) return absl::OkStatus();
+  const uint64_t mine = deferred_writes_.load();
+  absl::MutexLock lock(&sync_mu_);
+  if (synced_writes_ >= mine) return absl::OkStatus();
+  // Every write counted by now is in the log already, so this fsync covers
+  // the writes of callers now waiting behind this one too.
+  const uint64_t covered = deferred_writes_.load();
+  if (absl::Status s = ToStatus(db_->SyncWAL(), "syncing the write-ahead log"); !s.ok()) {
+    return s;
+  }
+  synced_writes_ = covered;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
-    std::span<const v1::Item> upserts, std::span<const std::string> deletes) {
+    std::span<const v1::Item> upserts, std::span<const std::string> deletes,
+    Durability durability) {
   absl::MutexLock lock(&write_mu_);
   std::vector<std::string> ids;
   for (const v1::Item& item : upserts) ids.push_back(item.id());
@@ -395,7 +417,7 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
   batch.Put(handles_->families[kMeta], kCountsKey, counts.SerializeAsString());
   batch.Put(handles_->families[kMeta], kLastSequenceKey, EncodeUint64(sequence));
   rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync_writes;
+  write_options.sync = options_.sync_writes && durability == Durability::kSynced;
   {
     // From before the write until the boards are clean, no board refresh
     // runs: one that read the rows before the delete would put the item
@@ -406,6 +428,7 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
         !s.ok()) {
       return s;
     }
+    if (durability == Durability::kDeferred) deferred_writes_.fetch_add(1);
     item_cache_->Invalidate(ids);
     if (!deleted_ids.empty()) {
       absl::MutexLock board_lock(&board_mu_);

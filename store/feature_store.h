@@ -1,8 +1,10 @@
 // The feature store: items, users, creators, counters and histories in
 // RocksDB column families, as protobuf values. Every write is one atomic
-// batch, durable (fsynced) before it returns. Knows nothing of gRPC or FAISS.
+// batch, durable (fsynced) before it returns unless the caller defers that
+// to SyncWrites. Knows nothing of gRPC or FAISS.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -112,11 +114,24 @@ class FeatureStore {
   FeatureStore(const FeatureStore&) = delete;
   FeatureStore& operator=(const FeatureStore&) = delete;
 
+  // kDeferred: the batch is readable when the call returns but durable only
+  // after a later SyncWrites, which the caller must await before it
+  // acknowledges the write. A caller that orders its writes under its own
+  // lock can then release the lock before the fsync, so that the next
+  // batch's work overlaps it.
+  enum class Durability { kSynced, kDeferred };
+
   // Inserts or replaces items with their by-time and by-creator keys and a
   // change-log entry each. Items must be valid (see service validation).
-  absl::StatusOr<ItemWriteResult> UpsertItems(std::span<const v1::Item> items);
+  absl::StatusOr<ItemWriteResult> UpsertItems(
+      std::span<const v1::Item> items, Durability durability = Durability::kSynced);
   // Deletes items; ids that do not exist are skipped, not an error.
-  absl::StatusOr<ItemWriteResult> DeleteItems(std::span<const std::string> ids);
+  absl::StatusOr<ItemWriteResult> DeleteItems(
+      std::span<const std::string> ids, Durability durability = Durability::kSynced);
+  // Makes every write made so far durable (a no-op without sync_writes).
+  // A caller whose writes an fsync already under way or just done covered
+  // returns without one of its own.
+  absl::Status SyncWrites();
   absl::Status UpsertUsers(std::span<const v1::User> users);
   absl::Status UpsertCreators(std::span<const v1::Creator> creators);
   // Adds events to item counters, user histories, trends and co-visitation
@@ -214,7 +229,8 @@ class FeatureStore {
                std::unique_ptr<Handles> handles);
   absl::StatusOr<std::optional<std::string>> ReadMeta(absl::string_view key) const;
   absl::StatusOr<ItemWriteResult> WriteItemChanges(std::span<const v1::Item> upserts,
-                                                   std::span<const std::string> deletes);
+                                                   std::span<const std::string> deletes,
+                                                   Durability durability);
   absl::Status OpenTrending();
   absl::Status BuildTagIndexIfMissing();
   // Stored regions of the users of events that carry no region.
@@ -243,6 +259,11 @@ class FeatureStore {
   mutable absl::Mutex write_mu_;
   uint64_t last_sequence_ ABSL_GUARDED_BY(write_mu_) = 0;
   Counts counts_ ABSL_GUARDED_BY(write_mu_);
+  // Deferred writes made so far, and how many of them an fsync has covered
+  // (see SyncWrites).
+  std::atomic<uint64_t> deferred_writes_{0};
+  absl::Mutex sync_mu_;
+  uint64_t synced_writes_ ABSL_GUARDED_BY(sync_mu_) = 0;
   // Held shared by RecordEvents from reading merged trends to offering them,
   // and exclusively by DeleteItems from its write until it has taken the
   // items off the boards, so every refresh sees the delete whole or not at
