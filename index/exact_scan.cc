@@ -12,6 +12,34 @@ bool Better(const std::pair<uint32_t, float>& a, const std::pair<uint32_t, float
   return a.first < b.first;
 }
 
+// The best k of the allowed ids in [begin, end), `row_of(id)` their rows.
+template <typename RowOf>
+std::vector<std::pair<uint32_t, float>> TopKOf(std::span<const float> query, int dim,
+                                               const Roaring& allowed, uint32_t begin,
+                                               uint32_t end, int k, const RowOf& row_of) {
+  std::vector<std::pair<uint32_t, float>> heap;
+  if (k <= 0 || begin >= end) return heap;
+  heap.reserve(k + 1);
+  auto worse_on_top = [](const auto& a, const auto& b) { return Better(a, b); };
+  auto it = allowed.begin();
+  it.equalorlarger(begin);
+  for (; it != allowed.end() && *it < end; ++it) {
+    const uint32_t id = *it;
+    const float score = InnerProduct(query.data(), row_of(id), dim);
+    std::pair<uint32_t, float> hit{id, score};
+    if (static_cast<int>(heap.size()) < k) {
+      heap.push_back(hit);
+      std::push_heap(heap.begin(), heap.end(), worse_on_top);
+    } else if (Better(hit, heap.front())) {
+      std::pop_heap(heap.begin(), heap.end(), worse_on_top);
+      heap.back() = hit;
+      std::push_heap(heap.begin(), heap.end(), worse_on_top);
+    }
+  }
+  std::sort(heap.begin(), heap.end(), Better);
+  return heap;
+}
+
 }  // namespace
 
 std::vector<std::pair<uint32_t, float>> ExactTopK(std::span<const float> query,
@@ -28,28 +56,18 @@ std::vector<std::pair<uint32_t, float>> ExactTopKInRange(std::span<const float> 
                                                          const Roaring& allowed,
                                                          uint32_t begin, uint32_t end,
                                                          int k) {
-  std::vector<std::pair<uint32_t, float>> heap;
-  if (k <= 0 || begin >= end) return heap;
-  heap.reserve(k + 1);
-  auto worse_on_top = [](const auto& a, const auto& b) { return Better(a, b); };
-  auto it = allowed.begin();
-  it.equalorlarger(begin);
-  for (; it != allowed.end() && *it < end; ++it) {
-    const uint32_t id = *it;
-    const float score =
-        InnerProduct(query.data(), rows + static_cast<size_t>(id - begin) * dim, dim);
-    std::pair<uint32_t, float> hit{id, score};
-    if (static_cast<int>(heap.size()) < k) {
-      heap.push_back(hit);
-      std::push_heap(heap.begin(), heap.end(), worse_on_top);
-    } else if (Better(hit, heap.front())) {
-      std::pop_heap(heap.begin(), heap.end(), worse_on_top);
-      heap.back() = hit;
-      std::push_heap(heap.begin(), heap.end(), worse_on_top);
-    }
-  }
-  std::sort(heap.begin(), heap.end(), Better);
-  return heap;
+  return TopKOf(query, dim, allowed, begin, end, k, [&](uint32_t id) {
+    return rows + static_cast<size_t>(id - begin) * dim;
+  });
+}
+
+std::vector<std::pair<uint32_t, float>> ExactTopKInBlocks(
+    std::span<const float> query, std::span<const float* const> blocks, size_t block_rows,
+    int dim, const Roaring& allowed, uint32_t begin, uint32_t end, int k) {
+  return TopKOf(query, dim, allowed, begin, end, k, [&](uint32_t id) {
+    const size_t i = id - begin;
+    return blocks[i / block_rows] + (i % block_rows) * dim;
+  });
 }
 
 // Costs in units of one row scored by the scan, which scores every allowed

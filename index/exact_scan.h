@@ -28,6 +28,13 @@ std::vector<std::pair<uint32_t, float>> ExactTopKInRange(std::span<const float> 
                                                          uint32_t begin, uint32_t end,
                                                          int k);
 
+// The same where the range's rows are held in blocks of `block_rows` rows:
+// row i in blocks[(i - begin) / block_rows] at ((i - begin) % block_rows) *
+// dim (the growing segment, see RowBlocks).
+std::vector<std::pair<uint32_t, float>> ExactTopKInBlocks(
+    std::span<const float> query, std::span<const float* const> blocks, size_t block_rows,
+    int dim, const Roaring& allowed, uint32_t begin, uint32_t end, int k);
+
 // Whether scanning `allowed` of a graph's `nodes` exactly is expected to
 // cost less than an HNSW walk with a beam of `ef` (max(efSearch, k)), the
 // walk's estimate scaled by `walk_weight` (0: never). See the .cc for the

@@ -16,6 +16,7 @@
 #include "index/durable_file.h"
 #include "index/exact_scan.h"
 #include "index/faiss_segment.h"
+#include "index/row_blocks.h"
 #include "index/snapshot.pb.h"
 
 namespace zhongcao::index {
@@ -49,7 +50,10 @@ FaissSearchParams SearchParamsOf(const IndexOptions& options) {
 
 // External ids by internal id, packed into one buffer: a std::string per
 // id took 32 bytes for ids of a few characters (37 MiB at 1M items; now
-// 15). A view stays valid until the next push_back.
+// 15). A view stays valid until the next push_back. Each id's hash is kept
+// too (8 MiB at 1M), so that growing the set of live ids rehashes from an
+// array: hashing the strings again held item writes for ~0.5 s when the
+// set grew past 1.8M ids.
 class IdTable {
  public:
   size_t size() const { return ends_.size(); }
@@ -58,12 +62,16 @@ class IdTable {
     const uint64_t begin = internal == 0 ? 0 : ends_[internal - 1];
     return absl::string_view(bytes_.data() + begin, ends_[internal] - begin);
   }
+  size_t hash(uint32_t internal) const { return hashes_[internal]; }
+  static size_t HashOf(absl::string_view id) { return absl::HashOf(id); }
   void push_back(absl::string_view id) {
     bytes_.append(id.data(), id.size());
     ends_.push_back(bytes_.size());
+    hashes_.push_back(HashOf(id));
   }
   void reserve(size_t ids, size_t bytes) {
     ends_.reserve(ids);
+    hashes_.reserve(ids);
     bytes_.reserve(bytes);
   }
   size_t bytes() const { return bytes_.size(); }
@@ -71,6 +79,7 @@ class IdTable {
  private:
   std::string bytes_;
   std::vector<uint64_t> ends_;  // id i is bytes_[ends_[i - 1], ends_[i])
+  std::vector<size_t> hashes_;  // of id i
 };
 
 std::string SerializeIds(const IdTable& ids) {
@@ -111,8 +120,8 @@ bool ParseIds(const std::string& bytes, IdTable* ids) {
 struct ExternalIdHash {
   using is_transparent = void;
   const IdTable* ids;
-  size_t operator()(uint32_t internal) const { return (*this)((*ids)[internal]); }
-  size_t operator()(absl::string_view id) const { return absl::HashOf(id); }
+  size_t operator()(uint32_t internal) const { return ids->hash(internal); }
+  size_t operator()(absl::string_view id) const { return IdTable::HashOf(id); }
 };
 struct ExternalIdEq {
   using is_transparent = void;
@@ -140,7 +149,10 @@ absl::StatusOr<SnapshotManifest> ReadManifest(const std::filesystem::path& dir) 
 }  // namespace
 
 struct VectorIndex::State {
-  IndexOptions options;
+  explicit State(const IndexOptions& index_options)
+      : options(index_options), growing(index_options.dim) {}
+
+  const IndexOptions options;
   mutable absl::Mutex mu;
   // Ids [0, main_size) live in `main`; ids from main_size on form the
   // growing segment, searched exactly from `growing`.
@@ -150,8 +162,8 @@ struct VectorIndex::State {
   // that each vector is held once (256 MB at 1M x 64); else `main_copy`.
   const float* main_rows ABSL_GUARDED_BY(mu) = nullptr;
   std::vector<float> main_copy ABSL_GUARDED_BY(mu);
-  std::vector<float> growing ABSL_GUARDED_BY(mu);  // row of id main_size + i at i * dim
-  IdTable ids ABSL_GUARDED_BY(mu);                 // internal -> external
+  RowBlocks growing ABSL_GUARDED_BY(mu);  // row of id main_size + i at Row(i)
+  IdTable ids ABSL_GUARDED_BY(mu);        // internal -> external
   // The live internal ids, found by external id. Its functors point at
   // `ids`, which is why it is rebuilt, never moved in, when `ids` is replaced.
   LiveIdSet live_ids ABSL_GUARDED_BY(mu){0, ExternalIdHash{&ids}, ExternalIdEq{&ids}};
@@ -161,8 +173,7 @@ struct VectorIndex::State {
 
   const float* Row(uint32_t id) const ABSL_SHARED_LOCKS_REQUIRED(mu) {
     const size_t dim = options.dim;
-    return id < main_size ? main_rows + id * dim
-                          : growing.data() + (id - main_size) * dim;
+    return id < main_size ? main_rows + id * dim : growing.Row(id - main_size);
   }
 
   // Makes `segment` over ids [0, size) the main segment and `rows` (those
@@ -185,7 +196,7 @@ struct VectorIndex::State {
                   const ItemAttributes& attrs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     const uint32_t internal = ids.size();
     ids.push_back(id);
-    growing.insert(growing.end(), vector.begin(), vector.end());
+    growing.Append(vector);
     attributes.Set(internal, attrs);
     live_ids.insert(internal);
     return internal;
@@ -209,8 +220,7 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Create(
   if (absl::Status s = ValidateFactory(options.factory, options.dim); !s.ok()) {
     return s;
   }
-  auto state = std::make_unique<State>();
-  state->options = options;
+  auto state = std::make_unique<State>(options);
   return std::unique_ptr<VectorIndex>(new VectorIndex(std::move(state)));
 }
 
@@ -303,7 +313,8 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
     }
   }
   std::vector<std::pair<uint32_t, float>> growing =
-      ExactTopKInRange(query, st.growing.data(), dim, allowed, st.main_size, total, k);
+      ExactTopKInBlocks(query, st.growing.Blocks(), RowBlocks::kBlockRows, dim, allowed,
+                        st.main_size, total, k);
   hits.insert(hits.end(), growing.begin(), growing.end());
   std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
     if (a.second != b.second) return a.second > b.second;
@@ -374,7 +385,7 @@ absl::Status VectorIndex::BuildMain(const BuildProgress& progress) {
       BuildSegment(st.options, copy, st.options.build_threads, progress);
   if (!main.ok()) return main.status();
   st.SetMain(*std::move(main), copy.ids.size(), std::move(copy.vectors));
-  st.growing = {};
+  st.growing = RowBlocks(st.options.dim);
   st.ids = std::move(copy.ids);
   st.attributes = std::move(copy.attributes);
   st.AllIdsLive();
@@ -382,13 +393,12 @@ absl::Status VectorIndex::BuildMain(const BuildProgress& progress) {
 }
 
 absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::Compacted(int threads) const {
-  auto next = std::make_unique<State>();
+  auto next = std::make_unique<State>(state_->options);
   LiveCopy copy;
   {
     // Only the copy holds the lock, and only against writers.
     absl::ReaderMutexLock lock(&state_->mu);
     const State& st = *state_;
-    next->options = st.options;
     next->watermark = st.watermark;
     copy = CopyLive(
         st.ids, [&st](uint32_t id) { return st.Row(id); }, st.attributes,
@@ -431,11 +441,10 @@ absl::Status VectorIndex::SaveSnapshot(const std::filesystem::path& dir,
     }
     // Every row, main then growing, as one file: the layout older code
     // reads, though the rows are held in two places now.
-    const std::string_view vector_pieces[] = {
+    std::vector<std::string_view> vector_pieces = {
         {reinterpret_cast<const char*>(st.main_rows),
-         static_cast<size_t>(st.main_size) * st.options.dim * sizeof(float)},
-        {reinterpret_cast<const char*>(st.growing.data()),
-         st.growing.size() * sizeof(float)}};
+         static_cast<size_t>(st.main_size) * st.options.dim * sizeof(float)}};
+    for (std::string_view piece : st.growing.Pieces()) vector_pieces.push_back(piece);
     if (absl::Status s = WriteFileDurably(tmp / kVectorsFile, vector_pieces); !s.ok()) {
       return s;
     }
@@ -536,9 +545,8 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
   if (required_listed != 3) {
     return absl::DataLossError(absl::StrCat(where, "MANIFEST does not list every file"));
   }
-  auto state = std::make_unique<State>();
+  auto state = std::make_unique<State>(options);
   State& st = *state;
-  st.options = options;
   absl::StatusOr<std::string> ids = ReadWholeFile(dir / kIdsFile);
   absl::StatusOr<std::string> attributes = ReadWholeFile(dir / kAttributesFile);
   for (const auto* read : {&ids, &attributes}) {
@@ -591,12 +599,13 @@ absl::StatusOr<std::unique_ptr<VectorIndex>> VectorIndex::LoadSnapshot(
       return s;
     }
   }
-  st.growing.resize((st.ids.size() - main_size) * options.dim);
-  if (absl::Status s = ReadFileRange(dir / kVectorsFile, main_size * row_bytes,
-                                     {reinterpret_cast<char*>(st.growing.data()),
-                                      st.growing.size() * sizeof(float)});
-      !s.ok()) {
-    return s;
+  st.growing.Reset(st.ids.size() - main_size);
+  uint64_t offset = main_size * row_bytes;
+  for (std::span<char> piece : st.growing.MutablePieces()) {
+    if (absl::Status s = ReadFileRange(dir / kVectorsFile, offset, piece); !s.ok()) {
+      return s;
+    }
+    offset += piece.size();
   }
   st.SetMain(std::move(main), main_size, std::move(main_rows));
   st.watermark = manifest.watermark();

@@ -336,12 +336,11 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
   absl::StatusOr<std::vector<ItemRecord>> old = ReadItems(ids);
   if (!old.ok()) return old.status();
   // The state each id has as the batch is applied, so an id twice in one
-  // batch sees its own earlier change.
-  absl::flat_hash_map<std::string, std::optional<v1::Item>> current;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    const std::shared_ptr<const v1::Item>& item = (*old)[i].item;
-    current.try_emplace(ids[i], item ? std::optional<v1::Item>(*item) : std::nullopt);
-  }
+  // batch sees its own earlier change. Pointers into `old` and `upserts`,
+  // not copies: an item is a few hundred bytes with its embedding.
+  absl::flat_hash_map<std::string_view, const v1::Item*> current;
+  for (size_t i = 0; i < ids.size(); ++i)
+    current.try_emplace(ids[i], (*old)[i].item.get());
 
   rocksdb::WriteBatch batch;
   Counts counts = counts_;
@@ -375,8 +374,8 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
               change.SerializeAsString());
   };
   for (const v1::Item& item : upserts) {
-    std::optional<v1::Item>& was = current[item.id()];
-    if (was.has_value()) {
+    const v1::Item*& was = current[item.id()];
+    if (was != nullptr) {
       remove_secondary(*was);
     } else {
       counts.set_items(counts.items() + 1);
@@ -393,12 +392,12 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
                 ItemByTagKey(tag, item.created_at_ms(), item.id()), "");
     }
     log_change(item.id(), false);
-    was = item;
+    was = &item;
     ++result.changed;
   }
   for (const std::string& id : deletes) {
-    std::optional<v1::Item>& was = current[id];
-    if (!was.has_value()) continue;
+    const v1::Item*& was = current[id];
+    if (was == nullptr) continue;
     remove_secondary(*was);
     remove_trends(id);
     batch.Delete(handles_->families[kCovisit], id);
@@ -406,7 +405,7 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
     batch.Delete(handles_->families[kCounters], id);
     deleted_ids.push_back(id);
     log_change(id, true);
-    was.reset();
+    was = nullptr;
     counts.set_items(counts.items() - 1);
     ++result.changed;
   }

@@ -1,7 +1,8 @@
-// Unit tests of index::AttributeBitmaps and index::ExactTopK, the pieces a
-// filtered search is built from.
+// Unit tests of index::AttributeBitmaps, index::ExactTopK and index::RowBlocks, the
+// pieces a filtered search is built from.
 #include "index/attribute_bitmaps.h"
 
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "index/exact_scan.h"
+#include "index/row_blocks.h"
 #include "tests/unit/index_builders.h"
 
 namespace zhongcao::index {
@@ -143,6 +145,54 @@ TEST(ExactTopK, BestFirstTiesBySmallerIdWithinRangeAndAllowed) {
 
   EXPECT_TRUE(ExactTopK(query, rows.data(), 2, all, 0, 4, 0).empty());
   EXPECT_TRUE(ExactTopK(query, rows.data(), 2, all, 3, 3, 5).empty());
+}
+
+// Rows appended past a block's end start the next block; a scan over the
+// blocks gives what the same scan over one contiguous buffer gives.
+TEST(RowBlocks, AppendAcrossBlocks_RowsPiecesAndScanAgreeWithOneBuffer) {
+  constexpr int kDim = 3;
+  const size_t n = 2 * RowBlocks::kBlockRows + 7;
+  RowBlocks blocks(kDim);
+  std::vector<float> flat;
+  for (size_t i = 0; i < n; ++i) {
+    const std::vector<float> row = {static_cast<float>(i % 97),
+                                    static_cast<float>(i % 13),
+                                    static_cast<float>(i) * 1e-4f};
+    blocks.Append(row);
+    flat.insert(flat.end(), row.begin(), row.end());
+  }
+  ASSERT_EQ(blocks.size(), n);
+  ASSERT_EQ(blocks.Blocks().size(), 3u);
+  for (size_t i : {size_t{0}, RowBlocks::kBlockRows - 1, RowBlocks::kBlockRows, n - 1}) {
+    EXPECT_EQ(std::vector<float>(blocks.Row(i), blocks.Row(i) + kDim),
+              std::vector<float>(flat.begin() + i * kDim, flat.begin() + (i + 1) * kDim))
+        << i;
+  }
+  std::string joined;
+  for (std::string_view piece : blocks.Pieces()) joined.append(piece);
+  EXPECT_EQ(joined, std::string(reinterpret_cast<const char*>(flat.data()),
+                                flat.size() * sizeof(float)));
+
+  // Ids [100, 100 + n) over the rows, every third allowed.
+  Roaring allowed;
+  for (uint32_t id = 100; id < 100 + n; id += 3) allowed.add(id);
+  const std::vector<float> query = {0.5f, -1.0f, 2.0f};
+  EXPECT_EQ(ExactTopKInBlocks(query, blocks.Blocks(), RowBlocks::kBlockRows, kDim,
+                              allowed, 100, 100 + n, 40),
+            ExactTopKInRange(query, flat.data(), kDim, allowed, 100, 100 + n, 40));
+
+  // Reset makes room for rows that MutablePieces then fills.
+  RowBlocks read(kDim);
+  read.Reset(n);
+  size_t at = 0;
+  for (std::span<char> piece : read.MutablePieces()) {
+    std::memcpy(piece.data(), joined.data() + at, piece.size());
+    at += piece.size();
+  }
+  EXPECT_EQ(at, joined.size());
+  EXPECT_EQ(read.size(), n);
+  EXPECT_EQ(std::vector<float>(read.Row(n - 1), read.Row(n - 1) + kDim),
+            std::vector<float>(flat.end() - kDim, flat.end()));
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "index/exact_scan.h"
+#include "index/row_blocks.h"
 #include "index/vector_index.h"
 #include "tests/unit/index_builders.h"
 
@@ -1025,6 +1026,42 @@ TEST_F(Snapshot, SaveLoad_OnlyGrowingSegment_RoundTrips) {
   EXPECT_EQ((*loaded)->Stats().main, 0);
   const std::vector<float> q = RandomVectors(1, kDim, 107)[0];
   ExpectSameHits(SearchOk(**loaded, q, 10), BruteForce(catalog, q, 10));
+}
+
+// The growing segment holds its rows in blocks of RowBlocks::kBlockRows:
+// searches, replacements, deletes and snapshots see rows on both sides of
+// each block's edge.
+TEST_F(Snapshot, SaveLoad_GrowingSegmentOverSeveralBlocks_RoundTrips) {
+  std::unique_ptr<VectorIndex> fresh = MakeIndex(Options("Flat"));
+  Catalog catalog;
+  const int n = 2 * static_cast<int>(RowBlocks::kBlockRows) + 100;
+  UpsertAll(*fresh, catalog, MixedItems(RandomVectors(n, kDim, 108), "b"));
+  const int edge = static_cast<int>(RowBlocks::kBlockRows);
+  const std::string last_of_first = Id("b", edge - 1);
+  const std::string first_of_second = Id("b", edge);
+  UpsertAll(*fresh, catalog, {{first_of_second, std::vector<float>(kDim, 0.5f), {}}});
+  DeleteAll(*fresh, catalog, {last_of_first});
+  EXPECT_EQ(fresh->Stats().growing, n - 1);
+
+  const fs::path dir = dir_.path() / "blocks";
+  ASSERT_TRUE(fresh->SaveSnapshot(dir, "b").ok());
+  absl::StatusOr<std::unique_ptr<VectorIndex>> loaded =
+      VectorIndex::LoadSnapshot(dir, Options("Flat"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  for (const VectorIndex* index : {fresh.get(), loaded->get()}) {
+    EXPECT_EQ(index->Stats().live, n - 1);
+    EXPECT_FALSE(index->Vector(last_of_first).has_value());
+    EXPECT_EQ(*index->Vector(first_of_second), std::vector<float>(kDim, 0.5f));
+    for (int i : {0, edge - 2, edge + 1, 2 * edge - 1, 2 * edge, n - 1}) {
+      const std::string id = Id("b", i);
+      EXPECT_EQ(*index->Vector(id), catalog.at(id).vector) << id;
+    }
+    for (const auto& q : RandomVectors(3, kDim, 109)) {
+      ExpectSameHits(SearchOk(*index, q, 50), BruteForce(catalog, q, 50));
+      const SearchFilter filter = MakeFilter(1u << 2, "sg", true);
+      ExpectSameHits(SearchOk(*index, q, 20, filter), BruteForce(catalog, q, 20, filter));
+    }
+  }
 }
 
 TEST_F(Snapshot, LoadSnapshot_TruncatedFile_Refused) {
