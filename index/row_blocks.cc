@@ -21,9 +21,7 @@ void RowBlocks::Reset(size_t rows) {
 std::vector<std::string_view> RowBlocks::Pieces() const {
   std::vector<std::string_view> pieces;
   for (size_t b = 0; b < blocks_.size(); ++b) {
-    const size_t rows = std::min(kBlockRows, rows_ - b * kBlockRows);
-    pieces.emplace_back(reinterpret_cast<const char*>(blocks_[b].get()),
-                        rows * dim_ * sizeof(float));
+    pieces.emplace_back(reinterpret_cast<const char*>(blocks_[b].get()), BytesIn(b));
   }
   return pieces;
 }
@@ -31,11 +29,13 @@ std::vector<std::string_view> RowBlocks::Pieces() const {
 std::vector<std::span<char>> RowBlocks::MutablePieces() {
   std::vector<std::span<char>> pieces;
   for (size_t b = 0; b < blocks_.size(); ++b) {
-    const size_t rows = std::min(kBlockRows, rows_ - b * kBlockRows);
-    pieces.emplace_back(reinterpret_cast<char*>(blocks_[b].get()),
-                        rows * dim_ * sizeof(float));
+    pieces.emplace_back(reinterpret_cast<char*>(blocks_[b].get()), BytesIn(b));
   }
   return pieces;
+}
+
+size_t RowBlocks::BytesIn(size_t block) const {
+  return std::min(kBlockRows, rows_ - block * kBlockRows) * dim_ * sizeof(float);
 }
 
 void RowBlocks::AddBlock() {

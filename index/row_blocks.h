@@ -37,6 +37,8 @@ class RowBlocks {
 
  private:
   void AddBlock();
+  // The bytes of the rows held in block `block` (the last may be partial).
+  size_t BytesIn(size_t block) const;
 
   size_t dim_;
   size_t rows_ = 0;

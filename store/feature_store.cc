@@ -339,8 +339,9 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
   // batch sees its own earlier change. Pointers into `old` and `upserts`,
   // not copies: an item is a few hundred bytes with its embedding.
   absl::flat_hash_map<std::string_view, const v1::Item*> current;
-  for (size_t i = 0; i < ids.size(); ++i)
+  for (size_t i = 0; i < ids.size(); ++i) {
     current.try_emplace(ids[i], (*old)[i].item.get());
+  }
 
   rocksdb::WriteBatch batch;
   Counts counts = counts_;
