@@ -128,6 +128,21 @@ void AddEventToCounters(const v1::Event& event, ItemCounters* c) {
   c->set_last_event_ms(std::max(c->last_event_ms(), event.timestamp_ms()));
 }
 
+// Adds one merge per row of `rows` (key -> value) in key order. The memtable
+// skiplist keeps the last insert's position: keys in order find theirs from
+// there, where keys in hash order search from the top each time (a third of
+// RecordEvents' CPU at 1M items).
+template <typename Rows, typename Encode>
+void MergeInKeyOrder(const Rows& rows, rocksdb::ColumnFamilyHandle* family, Encode encode,
+                     rocksdb::WriteBatch* batch) {
+  std::vector<const typename Rows::value_type*> sorted;
+  sorted.reserve(rows.size());
+  for (const auto& row : rows) sorted.push_back(&row);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* row : sorted) batch->Merge(family, row->first, encode(row->second));
+}
+
 }  // namespace
 
 struct FeatureStore::Handles {
@@ -577,7 +592,6 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
   absl::flat_hash_map<std::string, ItemCounters> counters;
   absl::flat_hash_map<std::string, UserHistory> histories;
   absl::flat_hash_map<std::string, double> trends;
-  std::vector<std::string> user_order;
   // Regions that have, or may now get, a board (see max_trending_regions).
   absl::flat_hash_set<std::string> regions_in_use = {""};  // the global board
   {
@@ -600,9 +614,7 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
   };
   for (const v1::Event& event : events) {
     AddEventToCounters(event, &counters[event.item_id()]);
-    auto [it, inserted] = histories.try_emplace(event.user_id());
-    if (inserted) user_order.push_back(event.user_id());
-    RecentEvent* recent = it->second.add_events();
+    RecentEvent* recent = histories[event.user_id()].add_events();
     recent->set_item_id(event.item_id());
     recent->set_type(event.type());
     recent->set_timestamp_ms(event.timestamp_ms());
@@ -618,24 +630,17 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
       add_trend(TrendKey(event.item_id(), region), value);
     }
   }
+  auto serialize = [](const auto& message) { return message.SerializeAsString(); };
   rocksdb::WriteBatch batch;
-  for (const auto& [item_id, delta] : counters) {
-    batch.Merge(handles_->families[kCounters], item_id, delta.SerializeAsString());
-  }
-  for (const std::string& user_id : user_order) {
-    batch.Merge(handles_->families[kHistories], user_id,
-                histories[user_id].SerializeAsString());
-  }
-  for (const auto& [item_id, row] : covisit.TakeOperands()) {
-    batch.Merge(handles_->families[kCovisit], item_id, row.SerializeAsString());
-  }
+  MergeInKeyOrder(counters, handles_->families[kCounters], serialize, &batch);
+  MergeInKeyOrder(histories, handles_->families[kHistories], serialize, &batch);
+  MergeInKeyOrder(covisit.TakeOperands(), handles_->families[kCovisit], serialize,
+                  &batch);
   if (options_.outcome_log) AddOutcomeRows(events, handles_->families[kOutcomes], &batch);
+  MergeInKeyOrder(trends, handles_->families[kTrending], EncodeTrendValue, &batch);
   std::vector<std::string> trend_keys;
   trend_keys.reserve(trends.size());
-  for (const auto& [key, value] : trends) {
-    batch.Merge(handles_->families[kTrending], key, EncodeTrendValue(value));
-    trend_keys.push_back(key);
-  }
+  for (const auto& [key, value] : trends) trend_keys.push_back(key);
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync_writes;
   if (absl::Status s = ToStatus(db_->Write(write_options, &batch), "recording events");
