@@ -337,6 +337,15 @@ std::optional<std::vector<float>> VectorIndex::Vector(absl::string_view id) cons
   return std::vector<float>(v, v + state_->options.dim);
 }
 
+std::vector<size_t> VectorIndex::Absent(std::span<const std::string> ids) const {
+  std::vector<size_t> absent;
+  absl::ReaderMutexLock lock(&state_->mu);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (!state_->live_ids.contains(ids[i])) absent.push_back(i);
+  }
+  return absent;
+}
+
 namespace {
 
 // The live vectors of a state, renumbered densely in internal-id order so

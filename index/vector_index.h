@@ -131,6 +131,9 @@ class VectorIndex {
   // The stored vector of a live id, if any.
   std::optional<std::vector<float>> Vector(absl::string_view id) const;
 
+  // The positions in `ids` of those that are not live here, in order.
+  std::vector<size_t> Absent(std::span<const std::string> ids) const;
+
   // Folds every live vector into a new main segment built with the factory
   // string, and empties the growing segment. Searches wait while it runs,
   // so it is for indexes not yet serving (offline builds, start-up).

@@ -271,10 +271,18 @@ absl::Status Node::RecordEvents(std::vector<v1::Event> events, bool validate_onl
   // Item writes wait while events are checked and written, so an item
   // deleted meanwhile cannot be given counters and trends again.
   absl::ReaderMutexLock lock(&item_write_mu_);
-  absl::StatusOr<std::vector<size_t>> missing = store_->MissingItems(item_ids);
+  // Under the lock the serving index holds exactly the stored items that
+  // have an embedding (writes and version swaps both take it exclusively),
+  // so only the others need the store: its lookups were 14% of
+  // RecordEvents' CPU at 1M items.
+  const std::vector<size_t> unindexed = index()->Absent(item_ids);
+  std::vector<std::string> unindexed_ids;
+  unindexed_ids.reserve(unindexed.size());
+  for (size_t i : unindexed) unindexed_ids.push_back(item_ids[i]);
+  absl::StatusOr<std::vector<size_t>> missing = store_->MissingItems(unindexed_ids);
   if (!missing.ok()) return missing.status();
   if (!missing->empty()) {
-    const size_t i = missing->front();
+    const size_t i = unindexed[missing->front()];
     return absl::NotFoundError(absl::StrCat("events[", i, "].item_id: item \"",
                                             item_ids[i], "\" does not exist"));
   }

@@ -166,6 +166,36 @@ TEST_F(NodeTest, RecordEvents_FarFutureTimestamp_IsRefused) {
   EXPECT_EQ(status.message().substr(0, 22), "events[0].timestamp_ms");
 }
 
+// Existence is answered by the index for embedded items and by the store
+// for the rest; both must agree with what was written and deleted.
+TEST_F(NodeTest, RecordEvents_UnembeddedAndDeletedItems_NamesTheFirstMissing) {
+  auto node = Open();
+  std::vector<v1::Item> items = Notes(0, 4);
+  items[1].clear_embedding();
+  ASSERT_TRUE(node->UpsertItems(items).ok());
+  const std::vector<std::string> deleted = {"n2", "n3"};
+  ASSERT_TRUE(node->DeleteItems(deleted).ok());
+  auto event = [](const std::string& item_id) {
+    v1::Event e;
+    e.set_user_id("u1");
+    e.set_item_id(item_id);
+    e.set_type(v1::EVENT_TYPE_CLICK);
+    return e;
+  };
+  EXPECT_TRUE(node->RecordEvents({event("n0"), event("n1")}).ok());
+  for (const std::string missing : {"n2", "zz"}) {
+    absl::Status status = node->RecordEvents({event("n1"), event("n0"), event(missing)});
+    EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << missing;
+    EXPECT_EQ(status.message(),
+              "events[2].item_id: item \"" + missing + "\" does not exist");
+  }
+  // Of several missing ids, the first is named.
+  absl::Status status = node->RecordEvents({event("n0"), event("n3"), event("zz")});
+  EXPECT_EQ(status.message(), "events[1].item_id: item \"n3\" does not exist");
+  const std::vector<std::string> n0 = {"n0"};
+  EXPECT_EQ(node->store().ReadItems(n0).value()[0].counters.clicks(), 1u);
+}
+
 TEST_F(NodeTest, OutOfStockProduct_IsFilteredInsideTheSearch) {
   auto node = Open();
   v1::Item product = Note("p1");
