@@ -179,7 +179,7 @@ run_suite() {
   local micro_min_time=0.1 ann_queries=1000 ann_min_time=0.3 ann_ef=""
   local warm=5 measure=20 feed_warm=10 feed_measure=30 ingest_measure=10
   if [ "$quick" = 1 ]; then
-    micro_min_time=0.01 ann_queries=300 ann_min_time=0.05 ann_ef="--ef=10,16,32,64,96,128"
+    micro_min_time=0.01 ann_queries=300 ann_min_time=0.05 ann_ef="--ef=10,16,32,48,64,96,128"
     warm=2 measure=6 feed_warm=2 feed_measure=8 ingest_measure=4
   fi
 

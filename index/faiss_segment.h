@@ -23,7 +23,7 @@ struct Index;
 namespace zhongcao::index {
 
 struct FaissSearchParams {
-  int hnsw_ef_search = 96;
+  int hnsw_ef_search = 48;  // IndexOptions::hnsw_ef_search
   int ivf_nprobe = 32;
 };
 

@@ -52,7 +52,11 @@ struct IndexOptions {
   // "IVF1024,Flat", "Flat". The metric is always inner product.
   std::string factory = "HNSW32,Flat";
   int hnsw_ef_construction = 80;
-  int hnsw_ef_search = 96;
+  // Searches use max(hnsw_ef_search, k), so this only sets small-k searches
+  // (GetRelated's). At 1M clustered 64-d items, 48 against 96: recall@10
+  // 0.986 against 0.997 in process, GetRelated's 0.979 against 0.982, at
+  // twice the searches per second.
+  int hnsw_ef_search = 48;
   int ivf_nprobe = 32;
   // A search whose allowed set in the main segment is at most this large is
   // answered by an exact scan of that set, whatever it would cost to walk

@@ -22,7 +22,7 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on");
 ABSL_FLAG(int, dim, 64, "Embedding dimension; fixed per data directory");
 ABSL_FLAG(std::string, index_factory, "HNSW32,Flat",
           "FAISS index_factory string for the main index segment (inner product)");
-ABSL_FLAG(int, hnsw_ef_search, 96, "HNSW search breadth");
+ABSL_FLAG(int, hnsw_ef_search, 48, "HNSW search breadth; searches use max(this, k)");
 ABSL_FLAG(int, hnsw_ef_construction, 80, "HNSW build breadth");
 ABSL_FLAG(int, ivf_nprobe, 32, "IVF lists probed per search");
 ABSL_FLAG(int, history_limit, 1000, "Events kept per user");

@@ -16,7 +16,7 @@ struct MicroConfig {
   int queries = 1000;     // distinct query vectors, cycled
   std::vector<std::string> index_types = {"Flat", "HNSW32,Flat", "IVF1024,Flat"};
   int hnsw_ef_construction = 80;
-  int hnsw_ef_search = 96;
+  int hnsw_ef_search = 48;
   int ivf_nprobe = 32;
   int build_threads = 0;
   int store_items = 20000;          // items in the feature store of the ranking cases
