@@ -13,6 +13,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
+#include "index/vector_index.h"
 #include "service/config.h"
 #include "service/node.h"
 #include "service/server.h"
@@ -22,9 +23,13 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on");
 ABSL_FLAG(int, dim, 64, "Embedding dimension; fixed per data directory");
 ABSL_FLAG(std::string, index_factory, "HNSW32,Flat",
           "FAISS index_factory string for the main index segment (inner product)");
-ABSL_FLAG(int, hnsw_ef_search, 48, "HNSW search breadth; searches use max(this, k)");
-ABSL_FLAG(int, hnsw_ef_construction, 80, "HNSW build breadth");
-ABSL_FLAG(int, ivf_nprobe, 32, "IVF lists probed per search");
+// The index's own defaults (index/vector_index.h), where their reasons are.
+ABSL_FLAG(int, hnsw_ef_search, zhongcao::index::IndexOptions().hnsw_ef_search,
+          "HNSW search breadth; searches use max(this, k)");
+ABSL_FLAG(int, hnsw_ef_construction, zhongcao::index::IndexOptions().hnsw_ef_construction,
+          "HNSW build breadth");
+ABSL_FLAG(int, ivf_nprobe, zhongcao::index::IndexOptions().ivf_nprobe,
+          "IVF lists probed per search");
 ABSL_FLAG(int, history_limit, 1000, "Events kept per user");
 ABSL_FLAG(int, covisit_window, 5,
           "Co-occurrence: previous items of the user each event is paired with; 0: off");

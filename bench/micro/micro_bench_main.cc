@@ -36,9 +36,12 @@ ABSL_FLAG(double, noise, zhongcao::bench::EmbeddingSpec().noise,
 ABSL_FLAG(int, queries, 1000, "Distinct query vectors");
 ABSL_FLAG(std::string, index_types, "Flat;HNSW32,Flat;IVF1024,Flat",
           "FAISS factory strings to benchmark, separated by ';'");
-ABSL_FLAG(int, ef_search, 48, "HNSW efSearch (the service default)");
-ABSL_FLAG(int, ef_construction, 80, "HNSW efConstruction (the service default)");
-ABSL_FLAG(int, nprobe, 32, "IVF nprobe (the service default)");
+ABSL_FLAG(int, ef_search, zhongcao::bench::MicroConfig().hnsw_ef_search,
+          "HNSW efSearch (the service default)");
+ABSL_FLAG(int, ef_construction, zhongcao::bench::MicroConfig().hnsw_ef_construction,
+          "HNSW efConstruction (the service default)");
+ABSL_FLAG(int, nprobe, zhongcao::bench::MicroConfig().ivf_nprobe,
+          "IVF nprobe (the service default)");
 ABSL_FLAG(int, build_threads, 0, "Index build threads; 0: all cores");
 ABSL_FLAG(int, store_items, 0,
           "Items in the feature store of the ranking cases; 0: "
@@ -66,14 +69,16 @@ T FlagOrEnv(T flag, const char* env, T fallback) {
 }
 
 void PrintOwnFlags() {
+  const MicroConfig defaults;
   std::printf(
       "zhongcao_micro_bench flags (besides Google Benchmark's, below):\n"
       "  --n=N  --dim=D  --seed=S  --latent_dim=L  --clusters=C  --queries=Q\n"
-      "  --index_types='Flat;HNSW32,Flat;IVF1024,Flat'  --ef_search=48\n"
-      "  --ef_construction=80  --nprobe=32  --build_threads=0\n"
+      "  --index_types='Flat;HNSW32,Flat;IVF1024,Flat'  --ef_search=%d\n"
+      "  --ef_construction=%d  --nprobe=%d  --build_threads=0\n"
       "  --store_items=20000  --candidates=500  --cache_dir=DIR|none\n"
       "Environment: ZHONGCAO_BENCH_N, ZHONGCAO_BENCH_DIM, "
-      "ZHONGCAO_BENCH_STORE_ITEMS, ZHONGCAO_BENCH_CACHE_DIR\n\n");
+      "ZHONGCAO_BENCH_STORE_ITEMS, ZHONGCAO_BENCH_CACHE_DIR\n\n",
+      defaults.hnsw_ef_search, defaults.hnsw_ef_construction, defaults.ivf_nprobe);
 }
 
 }  // namespace

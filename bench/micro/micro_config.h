@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bench/common/clustered_embeddings.h"
+#include "index/vector_index.h"
 
 namespace zhongcao::bench {
 
@@ -15,9 +16,10 @@ struct MicroConfig {
   EmbeddingSpec vectors;  // the item set the ANN cases search
   int queries = 1000;     // distinct query vectors, cycled
   std::vector<std::string> index_types = {"Flat", "HNSW32,Flat", "IVF1024,Flat"};
-  int hnsw_ef_construction = 80;
-  int hnsw_ef_search = 48;
-  int ivf_nprobe = 32;
+  // The service's defaults.
+  int hnsw_ef_construction = index::IndexOptions().hnsw_ef_construction;
+  int hnsw_ef_search = index::IndexOptions().hnsw_ef_search;
+  int ivf_nprobe = index::IndexOptions().ivf_nprobe;
   int build_threads = 0;
   int store_items = 20000;          // items in the feature store of the ranking cases
   int candidates = 500;             // per hydration, scoring and re-ranking call
