@@ -337,6 +337,20 @@ std::optional<std::vector<float>> VectorIndex::Vector(absl::string_view id) cons
   return std::vector<float>(v, v + state_->options.dim);
 }
 
+std::vector<std::vector<float>> VectorIndex::Vectors(
+    std::span<const std::string> ids) const {
+  std::vector<std::vector<float>> vectors(ids.size());
+  const int dim = state_->options.dim;
+  absl::ReaderMutexLock lock(&state_->mu);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto it = state_->live_ids.find(ids[i]);
+    if (it == state_->live_ids.end()) continue;
+    const float* v = state_->Row(*it);
+    vectors[i].assign(v, v + dim);
+  }
+  return vectors;
+}
+
 std::vector<size_t> VectorIndex::Absent(std::span<const std::string> ids) const {
   std::vector<size_t> absent;
   absl::ReaderMutexLock lock(&state_->mu);

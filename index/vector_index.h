@@ -135,6 +135,10 @@ class VectorIndex {
   // The stored vector of a live id, if any.
   std::optional<std::vector<float>> Vector(absl::string_view id) const;
 
+  // The stored vectors of `ids`, in order, under one lock; empty for an id
+  // not live here.
+  std::vector<std::vector<float>> Vectors(std::span<const std::string> ids) const;
+
   // The positions in `ids` of those that are not live here, in order.
   std::vector<size_t> Absent(std::span<const std::string> ids) const;
 

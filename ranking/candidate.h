@@ -21,6 +21,9 @@ struct Candidate {
 
   // Filled by the hydrator; `item` stays empty for an id no longer stored.
   std::shared_ptr<const v1::Item> item;
+  // The item's vector in the request's index version (the store's items
+  // come without theirs); empty when the index holds none.
+  std::vector<float> embedding;
   store::ItemCounters counters;
   const v1::Creator* creator = nullptr;
   // For content: linked products in stock, and the strongest purchase

@@ -75,10 +75,10 @@ bool Has(const Candidate& c, absl::string_view source) {
   return std::find(c.sources.begin(), c.sources.end(), source) != c.sources.end();
 }
 
-float Dot(const std::vector<float>& a, const google::protobuf::RepeatedField<float>& b) {
-  if (a.empty() || b.size() != static_cast<int>(a.size())) return -2;
+float Dot(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.empty() || b.size() != a.size()) return -2;
   float dot = 0;
-  for (int i = 0; i < b.size(); ++i) dot += a[i] * b[i];
+  for (size_t i = 0; i < b.size(); ++i) dot += a[i] * b[i];
   return dot;
 }
 
@@ -122,7 +122,7 @@ std::string Reason(const Candidate& c, const FeedContext& context) {
     size_t best = 0;
     float best_sim = -2;
     for (size_t i = 0; i < context.session_item_embeddings.size(); ++i) {
-      const float sim = Dot(context.session_item_embeddings[i], c.item->embedding());
+      const float sim = Dot(context.session_item_embeddings[i], c.embedding);
       if (sim > best_sim) best_sim = sim, best = i;
     }
     return absl::StrCat("similar to an item you ",
@@ -302,29 +302,31 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
     absl::StatusOr<std::vector<store::ItemRecord>> records =
         store_.ReadItems(session_ids);
     if (!records.ok()) return records.status();
+    const std::vector<std::vector<float>> vectors =
+        context->item_index->index->Vectors(session_ids);
     SessionVector session =
-        BuildSessionVector(context->user.history, *records, context->now_ms,
+        BuildSessionVector(context->user.history, session_ids, vectors, context->now_ms,
                            settings.session_half_life_minutes, settings.session_events,
                            settings.session_position_decay);
     if (static_cast<int>(session.vector.size()) == dim) {
       context->session_vector = std::move(session.vector);
     }
-    absl::flat_hash_map<std::string, const v1::Item*> by_id;
+    absl::flat_hash_map<std::string, size_t> position;
     std::vector<double> prices;
-    for (const store::ItemRecord& record : *records) {
+    for (size_t i = 0; i < records->size(); ++i) {
+      const store::ItemRecord& record = (*records)[i];
       if (record.item == nullptr) continue;
-      by_id[record.item->id()] = record.item.get();
+      position[record.item->id()] = i;
       if (record.item->kind() == v1::ITEM_KIND_PRODUCT &&
           record.item->product().price_cents() > 0) {
         prices.push_back(static_cast<double>(record.item->product().price_cents()));
       }
     }
     for (auto& [id, type] : session.items) {
-      const v1::Item* item = by_id.contains(id) ? by_id[id] : nullptr;
-      if (item == nullptr) continue;
+      auto at = position.find(id);
+      if (at == position.end()) continue;
       context->session_items.emplace_back(id, type);
-      context->session_item_embeddings.emplace_back(item->embedding().begin(),
-                                                    item->embedding().end());
+      context->session_item_embeddings.push_back(vectors[at->second]);
     }
     if (!prices.empty()) {
       std::nth_element(prices.begin(), prices.begin() + prices.size() / 2, prices.end());
@@ -513,22 +515,22 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
   const v1::RelatedSignal signal = request.signal() == v1::RELATED_SIGNAL_UNSPECIFIED
                                        ? v1::RELATED_SIGNAL_BLEND
                                        : request.signal();
-  const bool has_embedding = !item->embedding().empty();
-  if (signal == v1::RELATED_SIGNAL_EMBEDDING && !has_embedding) {
+  const std::shared_ptr<const index::IndexVersion> version = items_.Current();
+  const std::optional<std::vector<float>> query =
+      version->index->Vector(request.item_id());
+  if (signal == v1::RELATED_SIGNAL_EMBEDDING && !query.has_value()) {
     return absl::FailedPreconditionError(
         absl::StrCat("item_id: item \"", request.item_id(), "\" has no embedding yet"));
   }
-  const std::shared_ptr<const index::IndexVersion> version = items_.Current();
   std::vector<Candidate> candidates;
-  if (signal != v1::RELATED_SIGNAL_COVISIT && has_embedding) {
+  if (signal != v1::RELATED_SIGNAL_COVISIT && query.has_value()) {
     index::SearchFilter filter;
     filter.kind_mask = KindMask(request.kinds());
     filter.region = request.context().region();
     filter.available_only = true;
     filter.exclude_ids = {request.item_id()};
-    const std::vector<float> query(item->embedding().begin(), item->embedding().end());
     absl::StatusOr<std::vector<index::Hit>> hits =
-        version->index->Search(query, request.count(), filter);
+        version->index->Search(*query, request.count(), filter);
     if (!hits.ok()) return hits.status();
     for (index::Hit& hit : *hits) {
       Candidate c;
@@ -684,8 +686,10 @@ absl::StatusOr<std::vector<Candidate>> Recommender::FindProducts(
     exclude.push_back(item->id());
     for (const std::string& id : item->linked_product_ids()) add(id, "linked");
     // Without an embedding the post's own products are all there is.
-    query.assign(item->embedding().begin(), item->embedding().end());
-    if (query.empty()) return found;
+    std::optional<std::vector<float>> vector =
+        context.item_index->index->Vector(item->id());
+    if (!vector.has_value()) return found;
+    query = *std::move(vector);
   } else if (!context.user_vector.empty()) {
     query = context.user_vector;
   } else {

@@ -51,16 +51,17 @@ std::vector<std::string> SessionItemIds(const store::UserHistory& history,
 }
 
 SessionVector BuildSessionVector(const store::UserHistory& history,
-                                 const std::vector<store::ItemRecord>& items,
+                                 std::span<const std::string> ids,
+                                 std::span<const std::vector<float>> vectors,
                                  int64_t now_ms, double half_life_minutes, int max_events,
                                  double position_decay) {
-  absl::flat_hash_map<std::string, const v1::Item*> by_id;
+  absl::flat_hash_map<std::string_view, const std::vector<float>*> by_id;
   size_t dim = 0;
-  for (const store::ItemRecord& record : items) {
-    if (record.item == nullptr || record.item->embedding_size() == 0) continue;
-    if (dim == 0) dim = record.item->embedding_size();
-    if (static_cast<size_t>(record.item->embedding_size()) != dim) continue;
-    by_id.emplace(record.item->id(), record.item.get());
+  for (size_t i = 0; i < ids.size() && i < vectors.size(); ++i) {
+    if (vectors[i].empty()) continue;
+    if (dim == 0) dim = vectors[i].size();
+    if (vectors[i].size() != dim) continue;
+    by_id.emplace(ids[i], &vectors[i]);
   }
   SessionVector out;
   if (dim == 0) return out;
@@ -86,8 +87,8 @@ SessionVector BuildSessionVector(const store::UserHistory& history,
           static_cast<double>(std::max<int64_t>(0, now_ms - event.timestamp_ms()));
       weight *= std::exp2(-age_ms / half_life_ms);
     }
-    const auto& embedding = item->second->embedding();
-    for (size_t d = 0; d < dim; ++d) sum[d] += weight * embedding[static_cast<int>(d)];
+    const std::vector<float>& embedding = *item->second;
+    for (size_t d = 0; d < dim; ++d) sum[d] += weight * embedding[d];
     auto [it, first] =
         strongest.try_emplace(event.item_id(), out.items.size(), type_weight);
     if (first) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,11 +37,13 @@ std::vector<std::string> SessionItemIds(const store::UserHistory& history,
 // contributing items, newest first (so the latest item leads even when all
 // events carry one time, as in replayed logs). A non-positive half life
 // means no time decay; a position decay of 1 means none by position.
-// `items` are the records of SessionItemIds(history, max_events) (matched
-// by id, so their order does not matter); items without an embedding, or
-// whose embedding's dimension differs from the first one found, are skipped.
+// `vectors[i]` is the embedding of `ids[i]`, e.g. the index's vectors
+// (VectorIndex::Vectors) of SessionItemIds(history, max_events), in any
+// order; items without a vector, or whose vector's dimension differs from
+// the first one found, are skipped.
 SessionVector BuildSessionVector(const store::UserHistory& history,
-                                 const std::vector<store::ItemRecord>& items,
+                                 std::span<const std::string> ids,
+                                 std::span<const std::vector<float>> vectors,
                                  int64_t now_ms, double half_life_minutes,
                                  int max_events = std::numeric_limits<int>::max(),
                                  double position_decay = 1.0);

@@ -90,7 +90,8 @@ absl::Status ReplayItems(const store::FeatureStore& store, index::VectorIndex& i
   for (size_t start = 0; start < ids.size(); start += kReplayChunk) {
     std::span<const std::string> chunk(ids.data() + start,
                                        std::min(kReplayChunk, ids.size() - start));
-    absl::StatusOr<std::vector<store::ItemRecord>> records = store.ReadItems(chunk);
+    absl::StatusOr<std::vector<store::ItemRecord>> records =
+        store.ReadItemsWithEmbeddings(chunk);
     if (!records.ok()) return records.status();
     std::vector<index::IndexChange> changes;
     changes.reserve(chunk.size());

@@ -721,24 +721,51 @@ absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
     std::span<const std::string> ids) const {
   const size_t n = ids.size();
   std::vector<ItemRecord> records(n);
-  std::vector<size_t> misses;  // positions in `ids`
+  std::vector<absl::string_view> misses;
+  std::vector<size_t> miss_at;  // positions in `ids`
   for (size_t i = 0; i < n; ++i) {
     if (!item_cache_->Visit(ids[i],
                             [&](const ItemRecord& cached) { records[i] = cached; })) {
-      misses.push_back(i);
+      misses.push_back(ids[i]);
+      miss_at.push_back(i);
     }
   }
   if (misses.empty()) return records;
-  // One MultiGet for the item and counter rows of every miss.
-  const size_t m = misses.size();
+  std::vector<uint64_t> tokens(misses.size());
+  for (size_t j = 0; j < misses.size(); ++j)
+    tokens[j] = item_cache_->FillToken(misses[j]);
+  absl::StatusOr<std::vector<std::shared_ptr<ItemRecord>>> read =
+      MultiGetItems(misses, /*with_embeddings=*/false);
+  if (!read.ok()) return read.status();
+  for (size_t j = 0; j < misses.size(); ++j) {
+    records[miss_at[j]] = *(*read)[j];
+    item_cache_->Fill(tokens[j], misses[j], std::move((*read)[j]));
+  }
+  return records;
+}
+
+absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItemsWithEmbeddings(
+    std::span<const std::string> ids) const {
+  const std::vector<absl::string_view> keys(ids.begin(), ids.end());
+  absl::StatusOr<std::vector<std::shared_ptr<ItemRecord>>> read =
+      MultiGetItems(keys, /*with_embeddings=*/true);
+  if (!read.ok()) return read.status();
+  std::vector<ItemRecord> records;
+  records.reserve(ids.size());
+  for (std::shared_ptr<ItemRecord>& record : *read) records.push_back(std::move(*record));
+  return records;
+}
+
+absl::StatusOr<std::vector<std::shared_ptr<ItemRecord>>> FeatureStore::MultiGetItems(
+    std::span<const absl::string_view> ids, bool with_embeddings) const {
+  // One MultiGet for the item and counter rows of every id.
+  const size_t m = ids.size();
   std::vector<rocksdb::ColumnFamilyHandle*> families(2 * m);
   std::vector<rocksdb::Slice> keys(2 * m);
-  std::vector<uint64_t> tokens(m);
   for (size_t j = 0; j < m; ++j) {
     families[j] = handles_->families[kItems];
     families[m + j] = handles_->families[kCounters];
-    keys[j] = keys[m + j] = rocksdb::Slice(ids[misses[j]]);
-    tokens[j] = item_cache_->FillToken(ids[misses[j]]);
+    keys[j] = keys[m + j] = rocksdb::Slice(ids[j].data(), ids[j].size());
   }
   std::vector<rocksdb::PinnableSlice> values(2 * m);
   std::vector<rocksdb::Status> statuses(2 * m);
@@ -749,11 +776,16 @@ absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
       return ToStatus(statuses[j], "reading items");
     }
   }
+  std::vector<std::shared_ptr<ItemRecord>> records(m);
   for (size_t j = 0; j < m; ++j) {
     auto record = std::make_shared<ItemRecord>();
     if (statuses[j].ok()) {
       absl::StatusOr<v1::Item> item = Parse<v1::Item>(values[j], "item");
       if (!item.ok()) return item.status();
+      if (!with_embeddings) {
+        // Swapped out, not cleared: Clear keeps the capacity.
+        google::protobuf::RepeatedField<float>().Swap(item->mutable_embedding());
+      }
       record->item = std::make_shared<const v1::Item>(*std::move(item));
     }
     if (statuses[m + j].ok()) {
@@ -761,8 +793,7 @@ absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
       if (!c.ok()) return c.status();
       record->counters = *std::move(c);
     }
-    records[misses[j]] = *record;
-    item_cache_->Fill(tokens[j], ids[misses[j]], std::move(record));
+    records[j] = std::move(record);
   }
   return records;
 }

@@ -46,8 +46,9 @@ struct StoreOptions {
   // that are re-run from scratch on failure.
   bool sync_writes = true;
   size_t block_cache_bytes = 128 << 20;
-  // Parsed items with their counters kept in memory for ReadItems (0:
-  // none). Hot items are then read without RocksDB or protobuf parsing.
+  // Parsed items (without embeddings) with their counters kept in memory
+  // for ReadItems (0: none). Hot items are then read without RocksDB or
+  // protobuf parsing.
   size_t item_cache_bytes = 320 << 20;
   // Trending decays with this time constant: an event counts exp(-age/tau)
   // of its weight (half after about 0.69 tau). Reopening with another value
@@ -146,8 +147,15 @@ class FeatureStore {
   // One MultiGet for a user's profile and history.
   absl::StatusOr<UserRecord> ReadUser(absl::string_view user_id) const;
   // Items and their counters, in the order of `ids`: from the row cache,
-  // and one MultiGet for those it does not hold.
+  // and one MultiGet for those it does not hold. The items come without
+  // their embeddings: the ranking takes vectors from the index version it
+  // serves (which an offline build may fill from a newer model than the
+  // store's), and rows without them let the cache hold more items.
   absl::StatusOr<std::vector<ItemRecord>> ReadItems(
+      std::span<const std::string> ids) const;
+  // Items with their embeddings, as stored: one MultiGet, never cached.
+  // For rebuilding the index from the store.
+  absl::StatusOr<std::vector<ItemRecord>> ReadItemsWithEmbeddings(
       std::span<const std::string> ids) const;
   // Counters of items, in the order of `ids` (all zero for an unknown id),
   // read like ReadItems.
@@ -233,6 +241,9 @@ class FeatureStore {
                                                    Durability durability);
   absl::Status OpenTrending();
   absl::Status BuildTagIndexIfMissing();
+  // One MultiGet of the item and counter rows of `ids`, parsed.
+  absl::StatusOr<std::vector<std::shared_ptr<ItemRecord>>> MultiGetItems(
+      std::span<const absl::string_view> ids, bool with_embeddings) const;
   // Stored regions of the users of events that carry no region.
   absl::StatusOr<absl::flat_hash_map<std::string, std::string>> UserRegions(
       std::span<const v1::Event> events) const;

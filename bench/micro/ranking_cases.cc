@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "bench/micro/micro_config.h"
 #include "benchmark/benchmark.h"
+#include "index/vector_index.h"
 #include "ranking/candidate.h"
 #include "ranking/feed_context.h"
 #include "ranking/feed_settings.h"
@@ -163,6 +164,26 @@ class RankingData {
     opened = store::FeatureStore::Open(options);
     if (!opened.ok()) return opened.status();
     store_ = *std::move(opened);
+
+    // The items' vectors, where hydration reads them (the store's items
+    // come without). Flat: only lookups by id are timed here.
+    index::IndexOptions index_options;
+    index_options.dim = spec.dim;
+    index_options.factory = "Flat";
+    absl::StatusOr<std::unique_ptr<index::VectorIndex>> index =
+        index::VectorIndex::Create(index_options);
+    if (!index.ok()) return index.status();
+    std::vector<index::IndexChange> changes;
+    for (const v1::Item& item : catalog.items) {
+      if (item.embedding_size() == 0) continue;
+      index::IndexChange& change = changes.emplace_back();
+      change.id = item.id();
+      change.vector.assign(item.embedding().begin(), item.embedding().end());
+      change.attributes.kind = static_cast<uint8_t>(item.kind());
+    }
+    if (absl::Status applied = (*index)->Apply(changes, 0); !applied.ok()) return applied;
+    context_.item_index = std::make_shared<index::IndexVersion>(index::IndexVersion{
+        "bench", std::shared_ptr<index::VectorIndex>(*std::move(index))});
 
     // A request's context: the first user with a vector, a session vector
     // from one of the items, and a known typical price so that every

@@ -63,6 +63,12 @@ absl::Status FeatureHydrator::Hydrate(FeedContext* context,
   for (const Candidate& c : *candidates) ids.push_back(c.item_id);
   absl::StatusOr<std::vector<store::ItemRecord>> records = store_.ReadItems(ids);
   if (!records.ok()) return records.status();
+  if (context->item_index != nullptr) {
+    std::vector<std::vector<float>> vectors = context->item_index->index->Vectors(ids);
+    for (size_t i = 0; i < candidates->size(); ++i) {
+      (*candidates)[i].embedding = std::move(vectors[i]);
+    }
+  }
   std::vector<std::string> creator_ids;
   absl::flat_hash_set<absl::string_view> wanted;
   for (size_t i = 0; i < candidates->size(); ++i) {

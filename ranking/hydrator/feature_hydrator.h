@@ -15,9 +15,9 @@ namespace zhongcao::ranking {
 class FeatureHydrator {
  public:
   explicit FeatureHydrator(const store::FeatureStore& store) : store_(store) {}
-  // Fills item, counters, creator and linked-product signals of every
-  // candidate; creators land in context->creators, which must outlive the
-  // candidates.
+  // Fills item, embedding (from context->item_index, when set), counters,
+  // creator and linked-product signals of every candidate; creators land in
+  // context->creators, which must outlive the candidates.
   absl::Status Hydrate(FeedContext* context, std::vector<Candidate>* candidates) const;
 
  private:

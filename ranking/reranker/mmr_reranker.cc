@@ -18,12 +18,9 @@ class WindowVectors {
  public:
   WindowVectors(const std::vector<Candidate>& ranked, size_t window)
       : vectors_(window, nullptr), inverse_norms_(window, 0.0f) {
-    for (size_t i = 0; i < window && dim_ == 0; ++i) {
-      if (ranked[i].item != nullptr) dim_ = ranked[i].item->embedding_size();
-    }
+    for (size_t i = 0; i < window && dim_ == 0; ++i) dim_ = ranked[i].embedding.size();
     for (size_t i = 0; i < window && dim_ > 0; ++i) {
-      if (ranked[i].item == nullptr) continue;
-      const auto& e = ranked[i].item->embedding();
+      const std::vector<float>& e = ranked[i].embedding;
       if (static_cast<size_t>(e.size()) != dim_) continue;
       const double norm_squared = Dot(e.data(), e.data());
       if (!(norm_squared > 0) || !std::isfinite(norm_squared)) continue;

@@ -27,10 +27,10 @@ struct FeatureDef {
   float (*compute)(const FeatureInput&);
 };
 
-float Dot(const std::vector<float>& a, const google::protobuf::RepeatedField<float>& b) {
-  if (a.empty() || b.size() != static_cast<int>(a.size())) return 0;
+float Dot(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.empty() || b.size() != a.size()) return 0;
   float dot = 0;
-  for (int i = 0; i < b.size(); ++i) dot += a[i] * b[i];
+  for (size_t i = 0; i < b.size(); ++i) dot += a[i] * b[i];
   return dot;
 }
 
@@ -71,9 +71,9 @@ constexpr FeatureDef kFeatures[] = {
     // Computed from the embeddings, not taken from a source: a source's
     // retrieval score may be against another vector (session, item).
     {"similarity", &W::similarity,
-     [](const In& in) { return Dot(in.context.user_vector, in.item.embedding()); }},
+     [](const In& in) { return Dot(in.context.user_vector, in.c.embedding); }},
     {"session_similarity", &W::session_similarity,
-     [](const In& in) { return Dot(in.context.session_vector, in.item.embedding()); }},
+     [](const In& in) { return Dot(in.context.session_vector, in.c.embedding); }},
     {"engagement", &W::engagement,
      [](const In& in) { return EngagementFeature(in.c.counters); }},
     {"purchase", &W::purchase,

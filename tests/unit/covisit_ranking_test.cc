@@ -224,30 +224,24 @@ TEST_F(CovisitAffinityStoreTest, WhatOthersChoseAfterTheUsersLatestItemLeads) {
 }
 
 TEST(SessionVector, PositionDecay_TheNewestItemLeadsAtEqualTimes) {
-  auto item = [](const std::string& id, int axis) {
-    auto record = store::ItemRecord();
-    auto made = std::make_shared<v1::Item>();
-    made->set_id(id);
-    for (int d = 0; d < 4; ++d) made->add_embedding(d == axis ? 1.0f : 0.0f);
-    record.item = made;
-    return record;
-  };
-  const std::vector<store::ItemRecord> items = {item("a", 0), item("b", 1), item("c", 2)};
+  const std::vector<std::string> ids = {"a", "b", "c"};
+  std::vector<std::vector<float>> vectors(3, std::vector<float>(4, 0.0f));
+  for (int axis = 0; axis < 3; ++axis) vectors[axis][axis] = 1.0f;
   store::UserHistory history;  // replayed log: one time for everything
   AddEvent(&history, "a", v1::EVENT_TYPE_CLICK);
   AddEvent(&history, "b", v1::EVENT_TYPE_CLICK);
   AddEvent(&history, "a", v1::EVENT_TYPE_CLICK);  // a again: newest
   AddEvent(&history, "c", v1::EVENT_TYPE_CLICK);
   // Without position decay a (two clicks) outweighs c.
-  SessionVector session = BuildSessionVector(history, items, kNow, 60);
+  SessionVector session = BuildSessionVector(history, ids, vectors, kNow, 60);
   EXPECT_GT(session.vector[0], session.vector[2]);
   // With it c (position 0) leads; a is at position 1, b at 2.
-  session = BuildSessionVector(history, items, kNow, 60, 30, 0.4);
+  session = BuildSessionVector(history, ids, vectors, kNow, 60, 30, 0.4);
   EXPECT_GT(session.vector[2], session.vector[0]);
   EXPECT_NEAR(session.vector[0] / session.vector[2], 2 * 0.4, 1e-6);
   EXPECT_NEAR(session.vector[1] / session.vector[2], 0.4 * 0.4, 1e-6);
   // 0: the newest item alone.
-  session = BuildSessionVector(history, items, kNow, 60, 30, 0);
+  session = BuildSessionVector(history, ids, vectors, kNow, 60, 30, 0);
   EXPECT_NEAR(session.vector[2], 1, 1e-6);
 }
 

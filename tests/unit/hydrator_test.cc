@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "gtest/gtest.h"
+#include "index/vector_index.h"
 #include "ranking/hydrator/feature_hydrator.h"
 
 namespace zhongcao::ranking {
@@ -77,6 +78,41 @@ TEST_F(HydratorTest, FillsItemsCountersCreatorsAndLinkedProducts) {
   EXPECT_GT(c.linked_purchase_signal, 0.0f);  // p3 was bought
   EXPECT_EQ(candidates[1].item, nullptr);
   EXPECT_EQ(candidates[1].creator, nullptr);
+}
+
+// Stored items come without embeddings; the candidates take theirs from the
+// index version the request searches, which may hold other vectors than the
+// store (an offline build from a newer model).
+TEST_F(HydratorTest, EmbeddingsComeFromTheRequestsIndexVersion) {
+  v1::Item with = Product("p1", 5);
+  with.add_embedding(1.0f);
+  with.add_embedding(0.0f);
+  v1::Item without = Product("p2", 5);
+  ASSERT_TRUE(store_->UpsertItems(std::vector<v1::Item>{with, without}).ok());
+  index::IndexOptions options;
+  options.dim = 2;
+  options.factory = "Flat";
+  auto index = index::VectorIndex::Create(options);
+  ASSERT_TRUE(index.ok()) << index.status();
+  index::IndexChange change;
+  change.id = "p1";
+  change.vector = {0.6f, 0.8f};
+  ASSERT_TRUE((*index)->Apply(std::vector<index::IndexChange>{change}, 1).ok());
+
+  FeedContext context;
+  context.item_index = std::make_shared<index::IndexVersion>(
+      index::IndexVersion{"v1", std::shared_ptr<index::VectorIndex>(std::move(*index))});
+  std::vector<Candidate> candidates(3);
+  candidates[0].item_id = "p1";
+  candidates[1].item_id = "p2";
+  candidates[2].item_id = "unknown";
+  ASSERT_TRUE(FeatureHydrator(*store_).Hydrate(&context, &candidates).ok());
+  ASSERT_NE(candidates[0].item, nullptr);
+  EXPECT_EQ(candidates[0].item->embedding_size(), 0);
+  EXPECT_EQ(candidates[0].embedding, (std::vector<float>{0.6f, 0.8f}));
+  ASSERT_NE(candidates[1].item, nullptr);
+  EXPECT_TRUE(candidates[1].embedding.empty());
+  EXPECT_TRUE(candidates[2].embedding.empty());
 }
 
 }  // namespace

@@ -245,7 +245,7 @@ inline void ExpectStoreHolds(const service::Node& node, const Catalog& c) {
   EXPECT_EQ(store.counts().creators(), static_cast<int64_t>(c.creators.size()));
   std::vector<std::string> ids;
   for (const v1::Item& item : c.items) ids.push_back(item.id());
-  auto records = store.ReadItems(ids);
+  auto records = store.ReadItemsWithEmbeddings(ids);
   ASSERT_TRUE(records.ok()) << records.status();
   for (size_t i = 0; i < ids.size(); ++i) {
     ASSERT_NE((*records)[i].item, nullptr) << ids[i];

@@ -44,7 +44,7 @@ class NodeDryRunTest : public ::testing::Test {
 
   std::optional<v1::Item> Item(const std::string& id) {
     std::vector<std::string> ids = {id};
-    auto records = node_->store().ReadItems(ids);
+    auto records = node_->store().ReadItemsWithEmbeddings(ids);
     EXPECT_TRUE(records.ok());
     if ((*records)[0].item == nullptr) return std::nullopt;
     return *(*records)[0].item;

@@ -81,8 +81,7 @@ std::vector<Candidate> Candidates(FeedContext* context) {
     item->set_id(c.item_id);
     item->set_kind(v1::ITEM_KIND_NOTE);
     item->set_created_at_ms(context->now_ms);
-    item->add_embedding(similarity[i]);
-    item->add_embedding(std::sqrt(1 - similarity[i] * similarity[i]));
+    c.embedding = {similarity[i], std::sqrt(1 - similarity[i] * similarity[i])};
     c.counters.set_clicks(clicks[i]);
   }
   return candidates;

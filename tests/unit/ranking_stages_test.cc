@@ -93,8 +93,7 @@ TEST(WeightedScorer, ScoreIsTheSumOfItsNamedContributions) {
   context.session_vector = {0, 1};
   context.following.insert("c1");
   std::vector<Candidate> candidates{Make(v1::ITEM_KIND_NOTE)};
-  MutableItem(&candidates[0])->add_embedding(0.6f);
-  MutableItem(&candidates[0])->add_embedding(0.8f);
+  candidates[0].embedding = {0.6f, 0.8f};
   MutableItem(&candidates[0])->set_created_at_ms(context.now_ms);  // brand new
   candidates[0].counters.set_clicks(100);
   candidates[0].counters.set_impressions(180);

@@ -30,7 +30,7 @@ Candidate Make(const std::string& id, float score, v1::ItemKind kind = v1::ITEM_
   MutableItem(&c)->set_id(id);
   MutableItem(&c)->set_kind(kind);
   MutableItem(&c)->set_creator_id(creator);
-  for (float x : embedding) MutableItem(&c)->add_embedding(x);
+  c.embedding = embedding;
   return c;
 }
 

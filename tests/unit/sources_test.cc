@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,12 +53,6 @@ v1::Item MakeItem(const std::string& id, std::vector<float> embedding,
   return item;
 }
 
-store::ItemRecord Record(const v1::Item& item) {
-  store::ItemRecord record;
-  record.item = std::make_shared<v1::Item>(item);
-  return record;
-}
-
 void AddEvent(store::UserHistory* history, const std::string& item, v1::EventType type,
               int64_t ts) {
   store::RecentEvent* event = history->add_events();
@@ -86,14 +81,27 @@ v1::Event MakeEvent(const std::string& item, v1::EventType type, int64_t ts,
 // ---------------------------------------------------------------------------
 // Session vector
 
+// BuildSessionVector over the items' own embeddings, as the index holds them.
+SessionVector SessionOf(const store::UserHistory& history,
+                        const std::vector<v1::Item>& items, int64_t now_ms,
+                        double half_life_minutes,
+                        int max_events = std::numeric_limits<int>::max()) {
+  std::vector<std::string> ids;
+  std::vector<std::vector<float>> vectors;
+  for (const v1::Item& item : items) {
+    ids.push_back(item.id());
+    vectors.emplace_back(item.embedding().begin(), item.embedding().end());
+  }
+  return BuildSessionVector(history, ids, vectors, now_ms, half_life_minutes, max_events);
+}
+
 TEST(SessionVector, PurchaseMovesItMoreThanClick) {
   const v1::Item a = MakeItem("a", Axis(0));
   const v1::Item b = MakeItem("b", Axis(1));
   store::UserHistory history;
   AddEvent(&history, "a", v1::EVENT_TYPE_CLICK, kNow);
   AddEvent(&history, "b", v1::EVENT_TYPE_PURCHASE, kNow);
-  const SessionVector session =
-      BuildSessionVector(history, {Record(b), Record(a)}, kNow, 60);
+  const SessionVector session = SessionOf(history, {b, a}, kNow, 60);
   ASSERT_EQ(session.vector.size(), static_cast<size_t>(kDim));
   const float norm = std::sqrt(1.0f + 64.0f);
   EXPECT_NEAR(session.vector[0], 1 / norm, 1e-6);
@@ -109,14 +117,14 @@ TEST(SessionVector, OlderEventsCountHalfPerHalfLife) {
   store::UserHistory history;
   AddEvent(&history, "a", v1::EVENT_TYPE_LIKE, kNow - 120 * kMinute);
   AddEvent(&history, "b", v1::EVENT_TYPE_LIKE, kNow);
-  SessionVector session = BuildSessionVector(history, {Record(a), Record(b)}, kNow, 60);
+  SessionVector session = SessionOf(history, {a, b}, kNow, 60);
   ASSERT_EQ(session.vector.size(), static_cast<size_t>(kDim));
   EXPECT_NEAR(session.vector[0] / session.vector[1], 0.25, 1e-6);
   // A longer half-life lets the older event keep more.
-  session = BuildSessionVector(history, {Record(a), Record(b)}, kNow, 120);
+  session = SessionOf(history, {a, b}, kNow, 120);
   EXPECT_NEAR(session.vector[0] / session.vector[1], 0.5, 1e-6);
   // No half-life: no decay.
-  session = BuildSessionVector(history, {Record(a), Record(b)}, kNow, 0);
+  session = SessionOf(history, {a, b}, kNow, 0);
   EXPECT_NEAR(session.vector[0] / session.vector[1], 1.0, 1e-6);
 }
 
@@ -129,8 +137,7 @@ TEST(SessionVector, ItemsNewestFirstWithStrongestEventType) {
   AddEvent(&history, "c", v1::EVENT_TYPE_IMPRESSION, kNow - 2);  // not a choice
   AddEvent(&history, "b", v1::EVENT_TYPE_LIKE, kNow - 1);
   AddEvent(&history, "a", v1::EVENT_TYPE_CLICK, kNow);
-  const SessionVector session =
-      BuildSessionVector(history, {Record(a), Record(b), Record(c)}, kNow, 60);
+  const SessionVector session = SessionOf(history, {a, b, c}, kNow, 60);
   EXPECT_THAT(session.items, ElementsAre(Pair("a", v1::EVENT_TYPE_ADD_TO_CART),
                                          Pair("b", v1::EVENT_TYPE_LIKE)));
   EXPECT_NEAR(session.vector[2], 0, 1e-6);
@@ -142,26 +149,25 @@ TEST(SessionVector, EmptyWhenNothingContributes) {
   const v1::Item bare = MakeItem("bare", {});
   store::UserHistory history;
   // No history.
-  SessionVector session = BuildSessionVector(history, {Record(a)}, kNow, 60);
+  SessionVector session = SessionOf(history, {a}, kNow, 60);
   EXPECT_THAT(session.vector, IsEmpty());
   EXPECT_THAT(session.items, IsEmpty());
   // Only impressions.
   AddEvent(&history, "a", v1::EVENT_TYPE_IMPRESSION, kNow);
-  session = BuildSessionVector(history, {Record(a)}, kNow, 60);
+  session = SessionOf(history, {a}, kNow, 60);
   EXPECT_THAT(session.vector, IsEmpty());
   EXPECT_THAT(session.items, IsEmpty());
   // Only items without an embedding, or unknown (deleted) ones.
   AddEvent(&history, "bare", v1::EVENT_TYPE_PURCHASE, kNow);
   AddEvent(&history, "gone", v1::EVENT_TYPE_PURCHASE, kNow);
-  session = BuildSessionVector(history, {Record(bare), store::ItemRecord()}, kNow, 60);
+  session = SessionOf(history, {bare}, kNow, 60);
   EXPECT_THAT(session.vector, IsEmpty());
   EXPECT_THAT(session.items, IsEmpty());
   // Opposite items with equal weight cancel: no direction.
   store::UserHistory opposite;
   AddEvent(&opposite, "a", v1::EVENT_TYPE_LIKE, kNow);
   AddEvent(&opposite, "minus-a", v1::EVENT_TYPE_LIKE, kNow);
-  session = BuildSessionVector(
-      opposite, {Record(a), Record(MakeItem("minus-a", {-1, 0, 0, 0}))}, kNow, 60);
+  session = SessionOf(opposite, {a, MakeItem("minus-a", {-1, 0, 0, 0})}, kNow, 60);
   EXPECT_THAT(session.vector, IsEmpty());
 }
 
@@ -172,8 +178,7 @@ TEST(SessionVector, OnlyTheNewestMaxEventsCount) {
   AddEvent(&history, "a", v1::EVENT_TYPE_PURCHASE, kNow - 2);
   AddEvent(&history, "b", v1::EVENT_TYPE_CLICK, kNow - 1);
   AddEvent(&history, "b", v1::EVENT_TYPE_CLICK, kNow);
-  const SessionVector session =
-      BuildSessionVector(history, {Record(a), Record(b)}, kNow, 60, 2);
+  const SessionVector session = SessionOf(history, {a, b}, kNow, 60, 2);
   ASSERT_EQ(session.vector.size(), static_cast<size_t>(kDim));
   EXPECT_NEAR(session.vector[0], 0, 1e-6);
   EXPECT_NEAR(session.vector[1], 1, 1e-6);

@@ -119,6 +119,13 @@ class FeatureStoreTest : public ::testing::Test {
     return records.ok() ? *std::move(records) : std::vector<ItemRecord>{};
   }
 
+  std::vector<ItemRecord> ReadWithEmbeddings(const std::vector<std::string>& ids) {
+    absl::StatusOr<std::vector<ItemRecord>> records =
+        store_->ReadItemsWithEmbeddings(ids);
+    EXPECT_TRUE(records.ok()) << records.status();
+    return records.ok() ? *std::move(records) : std::vector<ItemRecord>{};
+  }
+
   std::vector<std::string> Newest(int limit) {
     absl::StatusOr<std::vector<TimedItemId>> newest = store_->NewestItems(limit);
     EXPECT_TRUE(newest.ok()) << newest.status();
@@ -166,23 +173,39 @@ class FeatureStoreTest : public ::testing::Test {
 // ---------------------------------------------------------------------------
 // Rows and counts
 
-TEST_F(FeatureStoreTest, ReadItems_PreservesOrderAndUnknownIdsAreEmpty) {
+TEST_F(FeatureStoreTest, ReadItems_PreservesOrderUnknownIdsAreEmptyEmbeddingsLeftOut) {
   const v1::Item a = MakeItem("a", "c1", 100, v1::ITEM_KIND_PRODUCT);
   const v1::Item b = MakeItem("b", "", 200, v1::ITEM_KIND_VIDEO);
   const ItemWriteResult result = Upsert({a, b});
   EXPECT_EQ(result.changed, 2);
+  auto without_embedding = [](v1::Item item) {
+    item.clear_embedding();
+    return item.SerializeAsString();
+  };
 
-  const std::vector<ItemRecord> records = Read({"b", "nope", "a", "b"});
-  ASSERT_EQ(records.size(), 4u);
-  ASSERT_TRUE(records[0].item != nullptr);
-  EXPECT_EQ(records[0].item->SerializeAsString(), b.SerializeAsString());
-  EXPECT_FALSE(records[1].item != nullptr);
-  EXPECT_EQ(records[1].counters.impressions(), 0u);
-  ASSERT_TRUE(records[2].item != nullptr);
-  EXPECT_EQ(records[2].item->SerializeAsString(), a.SerializeAsString());
-  ASSERT_TRUE(records[3].item != nullptr);
-  EXPECT_EQ(records[3].item->id(), "b");
+  // Twice: the first read fills the row cache, the second reads from it.
+  for (int pass = 0; pass < 2; ++pass) {
+    const std::vector<ItemRecord> records = Read({"b", "nope", "a", "b"});
+    ASSERT_EQ(records.size(), 4u);
+    ASSERT_TRUE(records[0].item != nullptr);
+    EXPECT_EQ(records[0].item->SerializeAsString(), without_embedding(b));
+    EXPECT_FALSE(records[1].item != nullptr);
+    EXPECT_EQ(records[1].counters.impressions(), 0u);
+    ASSERT_TRUE(records[2].item != nullptr);
+    EXPECT_EQ(records[2].item->SerializeAsString(), without_embedding(a));
+    ASSERT_TRUE(records[3].item != nullptr);
+    EXPECT_EQ(records[3].item->id(), "b");
+  }
   EXPECT_TRUE(Read({}).empty());
+
+  const std::vector<ItemRecord> full = ReadWithEmbeddings({"b", "nope", "a"});
+  ASSERT_EQ(full.size(), 3u);
+  ASSERT_TRUE(full[0].item != nullptr);
+  EXPECT_EQ(full[0].item->SerializeAsString(), b.SerializeAsString());
+  EXPECT_TRUE(full[1].item == nullptr);
+  ASSERT_TRUE(full[2].item != nullptr);
+  EXPECT_EQ(full[2].item->SerializeAsString(), a.SerializeAsString());
+  EXPECT_TRUE(ReadWithEmbeddings({}).empty());
 }
 
 // ReadItems answers hot items from a row cache; every write after a read
@@ -360,7 +383,7 @@ TEST_F(FeatureStoreTest, Reopen_DataSurvives) {
   const uint64_t sequence = store_->LastSequence();
 
   Reopen();
-  const std::vector<ItemRecord> records = Read({"a", "b"});
+  const std::vector<ItemRecord> records = ReadWithEmbeddings({"a", "b"});
   ASSERT_EQ(records.size(), 2u);
   ASSERT_TRUE(records[0].item != nullptr);
   EXPECT_EQ(records[0].item->SerializeAsString(),
