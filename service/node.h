@@ -92,6 +92,10 @@ class Node {
   // opened with sync_writes=false.
   absl::Status Sync();
 
+  // Compacts the feature store (FeatureStore::CompactAll): for the end of
+  // an offline bulk load.
+  absl::Status CompactStore() { return store_->CompactAll(); }
+
   // Folds the growing segment into a new main index, built beside the
   // serving one and swapped in.
   absl::Status BuildIndex() { return items_->Compact().status(); }

@@ -717,6 +717,22 @@ absl::StatusOr<UserRecord> FeatureStore::ReadUser(absl::string_view user_id) con
   return record;
 }
 
+absl::Status FeatureStore::CompactAll() {
+  rocksdb::FlushOptions flush;
+  if (absl::Status s = ToStatus(db_->Flush(flush, handles_->families), "flushing");
+      !s.ok()) {
+    return s;
+  }
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* family : handles_->families) {
+    absl::Status s = ToStatus(db_->CompactRange(compact, family, nullptr, nullptr),
+                              absl::StrCat("compacting ", family->GetName()));
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
     std::span<const std::string> ids) const {
   const size_t n = ids.size();

@@ -144,6 +144,12 @@ class FeatureStore {
   // batches of one user written concurrently do not pair with each other.
   absl::Status RecordEvents(std::span<const v1::Event> events);
 
+  // Flushes the memtables and compacts every column family to its last
+  // level, folding merge operands into their rows. For the end of an
+  // offline bulk load: a freshly loaded store otherwise serves from a large
+  // write-ahead log and from merge operands that every read folds again.
+  absl::Status CompactAll();
+
   // One MultiGet for a user's profile and history.
   absl::StatusOr<UserRecord> ReadUser(absl::string_view user_id) const;
   // Items and their counters, in the order of `ids`: from the row cache,

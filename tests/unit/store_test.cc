@@ -406,6 +406,49 @@ TEST_F(FeatureStoreTest, Reopen_DataSurvives) {
   EXPECT_EQ(**dim, "64");
 }
 
+// CompactAll folds merge operands into their rows; what reads return must
+// not change, before or after a reopen.
+TEST_F(FeatureStoreTest, CompactAll_ReadsAnswerAsBefore) {
+  Upsert({MakeItem("a", "c1", 100), MakeItem("b", "c1", 200)});
+  for (int batch = 0; batch < 3; ++batch) {
+    ASSERT_TRUE(store_
+                    ->RecordEvents(std::vector<v1::Event>{
+                        MakeEvent("u1", "a", v1::EVENT_TYPE_CLICK, 1000 + 10 * batch),
+                        MakeEvent("u1", "b", v1::EVENT_TYPE_LIKE, 1001 + 10 * batch)})
+                    .ok());
+  }
+  const std::vector<std::string> ids = {"a", "b"};
+  auto covisit_before = store_->ReadCovisit(ids, 5000);
+  ASSERT_TRUE(covisit_before.ok());
+  ASSERT_FALSE((*covisit_before)[0].neighbors.empty());
+
+  ASSERT_TRUE(store_->CompactAll().ok());
+  for (int pass = 0; pass < 2; ++pass) {
+    const std::vector<ItemRecord> records = ReadWithEmbeddings(ids);
+    ASSERT_TRUE(records[0].item != nullptr && records[1].item != nullptr);
+    EXPECT_EQ(records[0].item->SerializeAsString(),
+              MakeItem("a", "c1", 100).SerializeAsString());
+    EXPECT_EQ(records[0].counters.clicks(), 3u);
+    EXPECT_EQ(records[1].counters.likes(), 3u);
+    absl::StatusOr<UserRecord> user = store_->ReadUser("u1");
+    ASSERT_TRUE(user.ok());
+    EXPECT_EQ(user->history.events_size(), 6);
+    auto covisit = store_->ReadCovisit(ids, 5000);
+    ASSERT_TRUE(covisit.ok());
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const CovisitRow& row = (*covisit)[i];
+      const CovisitRow& before = (*covisit_before)[i];
+      ASSERT_EQ(row.neighbors.size(), before.neighbors.size()) << ids[i];
+      for (size_t j = 0; j < row.neighbors.size(); ++j) {
+        EXPECT_EQ(row.neighbors[j].first, before.neighbors[j].first);
+        EXPECT_NEAR(row.neighbors[j].second, before.neighbors[j].second, 1e-9);
+      }
+      EXPECT_NEAR(row.total, before.total, 1e-9) << ids[i];
+    }
+    Reopen();
+  }
+}
+
 TEST_F(FeatureStoreTest, DeferredItemWrites_ReadableAtOnceExactUnderConcurrentSyncs) {
   // Real fsyncs, as a server makes them; what survives power loss no unit
   // test can check, so this pins the rest of the contract: a deferred write
