@@ -55,6 +55,10 @@ absl::Status NodeSink::SetEmbeddings(v1::EmbeddingTarget target,
 
 absl::Status NodeSink::Finish() {
   if (absl::Status s = node_->Sync(); !s.ok()) return s;
+  // An offline load is the moment to fold its merge operands and its
+  // write-ahead log into compacted tables (FeatureStore::CompactAll): the
+  // server then neither replays the log nor folds operands on every read.
+  if (absl::Status s = node_->CompactStore(); !s.ok()) return s;
   // Folding the loaded vectors into the main index also saves it as the
   // current snapshot; with nothing to fold, a snapshot is saved as it is.
   if (node_->index()->Stats().growing > 0) return node_->BuildIndex();

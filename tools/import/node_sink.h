@@ -26,8 +26,9 @@ class NodeSink final : public Sink {
   absl::Status SetEmbeddings(v1::EmbeddingTarget target,
                              std::span<const v1::Embedding> embeddings,
                              bool validate_only) override;
-  // Syncs the store, builds the main index over what was loaded and saves
-  // it as a snapshot, so that the server starts by loading it.
+  // Syncs and compacts the store, builds the main index over what was
+  // loaded and saves it as a snapshot, so that the server starts by
+  // loading it.
   absl::Status Finish() override;
 
   service::Node& node() { return *node_; }
