@@ -330,6 +330,7 @@ absl::Status Node::SetItemEmbeddings(std::span<const EmbeddingUpdate> updates,
   // Held from the read to the write, so that no upsert of the same items
   // in between is lost.
   absl::ReleasableMutexLock lock(&item_write_mu_);
+  // Without their embeddings, which are replaced below anyway.
   absl::StatusOr<std::vector<store::ItemRecord>> records = store_->ReadItems(ids);
   if (!records.ok()) return records.status();
   std::vector<v1::Item> items;

@@ -156,7 +156,9 @@ class FeatureStore {
   // and one MultiGet for those it does not hold. The items come without
   // their embeddings: the ranking takes vectors from the index version it
   // serves (which an offline build may fill from a newer model than the
-  // store's), and rows without them let the cache hold more items.
+  // store's), and rows without them let the cache hold more items. An
+  // item read here and upserted as it is would lose its embedding; writers
+  // that keep it read with ReadItemsWithEmbeddings.
   absl::StatusOr<std::vector<ItemRecord>> ReadItems(
       std::span<const std::string> ids) const;
   // Items with their embeddings, as stored: one MultiGet, never cached.
