@@ -341,12 +341,19 @@ std::vector<std::vector<float>> VectorIndex::Vectors(
     std::span<const std::string> ids) const {
   std::vector<std::vector<float>> vectors(ids.size());
   const int dim = state_->options.dim;
+  // Rows are found first and copied after, with the copies' reads issued
+  // ahead: a row is a cache miss at 1M items, and finding the next id
+  // would otherwise wait on the last copy.
+  std::vector<const float*> rows(ids.size(), nullptr);
   absl::ReaderMutexLock lock(&state_->mu);
   for (size_t i = 0; i < ids.size(); ++i) {
     auto it = state_->live_ids.find(ids[i]);
     if (it == state_->live_ids.end()) continue;
-    const float* v = state_->Row(*it);
-    vectors[i].assign(v, v + dim);
+    rows[i] = state_->Row(*it);
+    for (int d = 0; d < dim; d += 16) __builtin_prefetch(rows[i] + d);
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (rows[i] != nullptr) vectors[i].assign(rows[i], rows[i] + dim);
   }
   return vectors;
 }

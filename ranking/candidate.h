@@ -2,6 +2,8 @@
 // hydrated with features, scored, and explained.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +41,31 @@ struct Candidate {
   // learned ranker. Named only when logged: most candidates are not served.
   std::vector<float> features;
 };
+
+// Best score first, ties by item id: the order ranked lists are kept in.
+inline bool BetterScore(const Candidate& a, const Candidate& b) {
+  return a.score != b.score ? a.score > b.score : a.item_id < b.item_id;
+}
+
+// Sorts by BetterScore. A candidate is a few hundred bytes, so positions
+// are sorted by their scores and each candidate is then moved once, rather
+// than moved at every swap of a sort over ~850 of them.
+inline void SortByScore(std::vector<Candidate>* candidates) {
+  std::vector<Candidate>& list = *candidates;
+  std::vector<float> score(list.size());
+  std::vector<uint32_t> order(list.size());
+  for (uint32_t i = 0; i < list.size(); ++i) {
+    score[i] = list[i].score;
+    order[i] = i;
+  }
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return score[a] != score[b] ? score[a] > score[b] : list[a].item_id < list[b].item_id;
+  });
+  std::vector<Candidate> sorted;
+  sorted.reserve(list.size());
+  for (uint32_t i : order) sorted.push_back(std::move(list[i]));
+  list = std::move(sorted);
+}
 
 // The candidate's item made its own to change: hydrated items are shared
 // with the store's row cache, so this copies first (or creates an empty one).

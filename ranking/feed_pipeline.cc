@@ -35,10 +35,6 @@ v1::StageTrace* AddTrace(google::protobuf::RepeatedPtrField<v1::StageTrace>* tra
   return t;
 }
 
-bool BetterScore(const Candidate& a, const Candidate& b) {
-  return a.score != b.score ? a.score > b.score : a.item_id < b.item_id;
-}
-
 }  // namespace
 
 FeedPipeline::FeedPipeline(FeedPipelineStages stages, FeatureHydrator hydrator,
@@ -165,7 +161,7 @@ void FeedPipeline::Rank(std::shared_ptr<const FeedContext> context,
   {
     StageTimer timer;
     stages_.scorer->Score(*context, settings.weights, &candidates);
-    std::sort(candidates.begin(), candidates.end(), BetterScore);
+    SortByScore(&candidates);
     AddTrace(trace, "score", candidates.size(), candidates.size(), timer.micros());
   }
   for (const auto& reranker : stages_.rerankers) {

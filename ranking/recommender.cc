@@ -166,10 +166,6 @@ bool SameRetrieval(const FeedSettings& a, const FeedSettings& b) {
          a.rerank.campaign_boost == b.rerank.campaign_boost;
 }
 
-bool BetterScore(const Candidate& a, const Candidate& b) {
-  return a.score != b.score ? a.score > b.score : a.item_id < b.item_id;
-}
-
 FeedPipelineStages FeedStages(const store::FeatureStore& store,
                               const RecommenderOptions& options,
                               const RankerModelSlot& ranker) {

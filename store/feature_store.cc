@@ -739,11 +739,18 @@ absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
   std::vector<ItemRecord> records(n);
   std::vector<absl::string_view> misses;
   std::vector<size_t> miss_at;  // positions in `ids`
+  std::vector<std::shared_ptr<const ItemRecord>> cached = item_cache_->FindAll(ids);
   for (size_t i = 0; i < n; ++i) {
-    if (!item_cache_->Visit(ids[i],
-                            [&](const ItemRecord& cached) { records[i] = cached; })) {
+    if (cached[i] == nullptr) {
       misses.push_back(ids[i]);
       miss_at.push_back(i);
+      continue;
+    }
+    records[i].counters = cached[i]->counters;
+    // The item shares the cached row's reference count, already in cache,
+    // rather than touching its own.
+    if (const v1::Item* item = cached[i]->item.get()) {
+      records[i].item = std::shared_ptr<const v1::Item>(std::move(cached[i]), item);
     }
   }
   if (misses.empty()) return records;

@@ -11,6 +11,7 @@
 // recently read row once.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -55,6 +56,47 @@ class RowCache {
     absl::ReaderMutexLock lock(&shard.mu);
     if (const Slot* slot = Lookup(shard, key)) row = slot->row;
     return row;
+  }
+
+  // The cached rows of `keys`, in order, null where not cached. Each shard's
+  // lock is taken once for all of its keys, and all lookups run before any
+  // row's reference count is touched: a lock or a count is an atomic
+  // instruction, which stops the processor from overlapping the next key's
+  // cache misses with this one's. A feed's ~1,500 rows are mostly misses.
+  template <typename Key>
+  std::vector<std::shared_ptr<const Message>> FindAll(std::span<const Key> keys) const {
+    std::vector<std::shared_ptr<const Message>> rows(keys.size());
+    if (shard_capacity_ == 0 || keys.empty()) return rows;
+    // Positions of the keys, grouped by shard (a counting sort).
+    std::vector<uint8_t> shard_of(keys.size());
+    std::array<uint32_t, kShards + 1> start{};
+    for (size_t i = 0; i < keys.size(); ++i) {
+      shard_of[i] = static_cast<uint8_t>(ShardIndex(keys[i]));
+      ++start[shard_of[i] + 1];
+    }
+    for (size_t s = 0; s < kShards; ++s) start[s + 1] += start[s];
+    std::vector<uint32_t> order(keys.size());
+    std::array<uint32_t, kShards> next;
+    std::copy(start.begin(), start.end() - 1, next.begin());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      order[next[shard_of[i]]++] = static_cast<uint32_t>(i);
+    }
+    std::vector<const Slot*> found(keys.size());
+    for (size_t s = 0; s < kShards; ++s) {
+      if (start[s] == start[s + 1]) continue;
+      const Shard& shard = shards_[s];
+      absl::ReaderMutexLock lock(&shard.mu);
+      for (uint32_t j = start[s]; j < start[s + 1]; ++j) {
+        const Slot* slot = Lookup(shard, keys[order[j]]);
+        found[j] = slot;
+        // The row, and its reference count, which make_shared put beside it.
+        if (slot != nullptr) __builtin_prefetch(slot->row.get());
+      }
+      for (uint32_t j = start[s]; j < start[s + 1]; ++j) {
+        if (found[j] != nullptr) rows[order[j]] = found[j]->row;
+      }
+    }
+    return rows;
   }
 
   // Taken before the database read whose result goes to Fill.
@@ -189,11 +231,12 @@ class RowCache {
     return &slot;
   }
 
-  Shard& ShardOf(absl::string_view key) const {
+  static size_t ShardIndex(absl::string_view key) {
     // The top bits: the index's own probing uses the low ones of the same
     // hash, which must not be alike for every key of a shard.
-    return shards_[(absl::HashOf(key) >> 58) % kShards];
+    return (absl::HashOf(key) >> 58) % kShards;
   }
+  Shard& ShardOf(absl::string_view key) const { return shards_[ShardIndex(key)]; }
 
   const size_t shard_capacity_;
   mutable std::array<Shard, kShards> shards_;

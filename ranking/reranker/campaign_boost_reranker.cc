@@ -41,10 +41,7 @@ void CampaignBoostReRanker::ReRank(const FeedContext& context,
     changed = true;
   }
   if (!changed) return;
-  std::stable_sort(
-      ranked->begin(), ranked->end(), [](const Candidate& a, const Candidate& b) {
-        return a.score != b.score ? a.score > b.score : a.item_id < b.item_id;
-      });
+  SortByScore(ranked);
 }
 
 }  // namespace zhongcao::ranking

@@ -122,6 +122,26 @@ TEST(WeightedScorer, ScoreIsTheSumOfItsNamedContributions) {
   EXPECT_EQ(parts.count("purchase"), 0u);  // not a product, links nothing
 }
 
+TEST(SortByScore, BestFirstTiesByItemIdAndEveryCandidateKept) {
+  std::vector<Candidate> list;
+  for (auto [id, score] : std::vector<std::pair<std::string, float>>{
+           {"d", 1}, {"b", 2}, {"c", 1}, {"a", 3}, {"e", 2}}) {
+    Candidate c = Make(v1::ITEM_KIND_NOTE);
+    c.item_id = id;
+    c.score = score;
+    c.sources = {"src-" + id};
+    list.push_back(std::move(c));
+  }
+  SortByScore(&list);
+  std::vector<std::string> ids;
+  for (const Candidate& c : list) {
+    ids.push_back(c.item_id);
+    ASSERT_EQ(c.sources.size(), 1u);
+    EXPECT_EQ(c.sources[0], "src-" + c.item_id);  // moved whole, not mixed
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b", "e", "c", "d"}));
+}
+
 TEST(WeightedScorer, MoreEngagementAndNewerItemsScoreHigher) {
   FeedContext context;
   context.now_ms = 100LL * 3600 * 1000;

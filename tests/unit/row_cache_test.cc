@@ -64,10 +64,37 @@ TEST(RowCacheTest, Invalidate_DropsTheRowAndFillsTokenedBeforeIt) {
   EXPECT_EQ(ValueOf(cache, "a"), 2);
 }
 
+TEST(RowCacheTest, FindAll_AnswersEachKeyInOrderAcrossShards) {
+  RowCache<Row> cache(1 << 20);
+  // Enough keys that every shard holds some, with misses in between.
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1000; ++i) {
+    keys.push_back("k" + std::to_string(i));
+    if (i % 3 != 0) Put(cache, keys.back(), i);
+  }
+  keys.push_back("k5");  // a key asked twice
+  const std::vector<std::shared_ptr<const Row>> rows =
+      cache.FindAll(std::span<const std::string>(keys));
+  ASSERT_EQ(rows.size(), keys.size());
+  for (int i = 0; i < 1000; ++i) {
+    if (i % 3 == 0) {
+      EXPECT_EQ(rows[i], nullptr) << keys[i];
+    } else {
+      ASSERT_NE(rows[i], nullptr) << keys[i];
+      EXPECT_EQ(rows[i]->value, i);
+    }
+  }
+  ASSERT_NE(rows.back(), nullptr);
+  EXPECT_EQ(rows.back()->value, 5);
+  EXPECT_TRUE(cache.FindAll(std::span<const std::string>()).empty());
+}
+
 TEST(RowCacheTest, ZeroCapacity_CachesNothing) {
   RowCache<Row> cache(0);
   Put(cache, "a", 1);
   EXPECT_EQ(cache.Find("a"), nullptr);
+  const std::vector<std::string> keys = {"a"};
+  EXPECT_EQ(cache.FindAll(std::span<const std::string>(keys))[0], nullptr);
   EXPECT_EQ(cache.usage(), 0u);
 }
 
