@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "store/feature_store.h"
 #include "zhongcao/v1/types.pb.h"
 
@@ -17,7 +18,10 @@ namespace zhongcao::ranking {
 
 struct Candidate {
   std::string item_id;
-  std::vector<std::string> sources;  // names of the sources that found it
+  // Names of the sources that found it. Inline, as are `features`: a feed
+  // makes ~850 candidates, and each heap block is a likely cache miss to
+  // allocate on a server whose working set is its whole catalog.
+  absl::InlinedVector<std::string, 2> sources;
   // Inner product with the query vector, when a vector source found it.
   std::optional<float> retrieval_similarity;
 
@@ -39,7 +43,7 @@ struct Candidate {
   // Filled by the scorer: every raw feature value (before weights), zeros
   // included, in RankingFeatureNames() order, for the exposure log and a
   // learned ranker. Named only when logged: most candidates are not served.
-  std::vector<float> features;
+  absl::InlinedVector<float, 12> features;
 };
 
 // Best score first, ties by item id: the order ranked lists are kept in.

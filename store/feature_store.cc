@@ -833,12 +833,11 @@ absl::StatusOr<std::vector<ItemCounters>> FeatureStore::ReadCounters(
 
 absl::StatusOr<std::vector<std::shared_ptr<const v1::Creator>>>
 FeatureStore::ReadCreators(std::span<const std::string> ids) const {
-  std::vector<std::shared_ptr<const v1::Creator>> found(ids.size());
+  std::vector<std::shared_ptr<const v1::Creator>> found = creator_cache_->FindAll(ids);
   std::vector<rocksdb::Slice> keys;
   std::vector<size_t> misses;  // positions in `ids`
   std::vector<uint64_t> tokens;
   for (size_t i = 0; i < ids.size(); ++i) {
-    found[i] = creator_cache_->Find(ids[i]);
     if (found[i] != nullptr) continue;
     misses.push_back(i);
     keys.emplace_back(ids[i]);
