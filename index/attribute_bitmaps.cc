@@ -58,7 +58,26 @@ class Reader {
 
 }  // namespace
 
+std::shared_ptr<const Roaring> AttributeBitmaps::AllowedMemo::Find(const Key& key) const {
+  absl::MutexLock lock(&mu_);
+  auto it = answers_.find(key);
+  return it == answers_.end() ? nullptr : it->second;
+}
+
+void AttributeBitmaps::AllowedMemo::Put(const Key& key,
+                                        std::shared_ptr<const Roaring> answer) const {
+  absl::MutexLock lock(&mu_);
+  if (answers_.size() >= kMaxAnswers) answers_.clear();
+  answers_.emplace(key, std::move(answer));
+}
+
+void AttributeBitmaps::AllowedMemo::Clear() const {
+  absl::MutexLock lock(&mu_);
+  answers_.clear();
+}
+
 void AttributeBitmaps::ClearAttributes(uint32_t id) {
+  allowed_.Clear();
   available_.remove(id);
   everywhere_.remove(id);
   for (Roaring& kind : kinds_) kind.remove(id);
@@ -86,7 +105,22 @@ void AttributeBitmaps::Kill(uint32_t id) {
   live_.remove(id);
 }
 
-Roaring AttributeBitmaps::Allowed(const SearchFilter& filter) const {
+std::shared_ptr<const Roaring> AttributeBitmaps::Allowed(
+    const SearchFilter& filter) const {
+  // No region filter, a region no item names, or the region's number.
+  int64_t region = -2;
+  if (!filter.region.empty()) {
+    auto it = region_index_.find(filter.region);
+    region = it == region_index_.end() ? -1 : static_cast<int64_t>(it->second);
+  }
+  const AllowedMemo::Key key{filter.kind_mask & 0xFF, region, filter.available_only};
+  if (std::shared_ptr<const Roaring> known = allowed_.Find(key)) return known;
+  auto answer = std::make_shared<const Roaring>(ComputeAllowed(filter));
+  allowed_.Put(key, answer);
+  return answer;
+}
+
+Roaring AttributeBitmaps::ComputeAllowed(const SearchFilter& filter) const {
   Roaring allowed;
   if ((filter.kind_mask & 0xFF) != 0xFF) {
     // One lazy union, then one intersection: OR-ing kinds one by one into

@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "index/vector_index.h"
 #include "roaring/roaring.hh"
 
@@ -22,8 +25,11 @@ class AttributeBitmaps {
   bool IsLive(uint32_t id) const { return live_.contains(id); }
 
   // Live ids that pass `filter` (apart from its exclude list, which needs the
-  // caller's id map).
-  Roaring Allowed(const SearchFilter& filter) const;
+  // caller's id map). Kept per filter until the next Set or Kill: at 1M
+  // items an answer is ~100 us of bitmap unions and intersections, and
+  // every search of a feed asks for the same one. Safe to call from
+  // concurrent readers.
+  std::shared_ptr<const Roaring> Allowed(const SearchFilter& filter) const;
 
   uint64_t LiveCount() const { return live_.cardinality(); }
   // Live ids in [begin, end).
@@ -38,6 +44,31 @@ class AttributeBitmaps {
   static bool Deserialize(const std::string& bytes, AttributeBitmaps* out);
 
  private:
+  // Allowed's answers by (kind mask, region, available only). A copy starts
+  // empty, since the copy's bitmaps may then change apart from these.
+  class AllowedMemo {
+   public:
+    using Key = std::tuple<uint32_t, int64_t, bool>;
+    AllowedMemo() = default;
+    AllowedMemo(const AllowedMemo&) {}
+    AllowedMemo& operator=(const AllowedMemo&) {
+      Clear();
+      return *this;
+    }
+    std::shared_ptr<const Roaring> Find(const Key& key) const;
+    void Put(const Key& key, std::shared_ptr<const Roaring> answer) const;
+    void Clear() const;
+
+   private:
+    // Regions come from items, so filters are few; the bound keeps a
+    // catalog with many regions from holding a bitmap for each.
+    static constexpr size_t kMaxAnswers = 64;
+    mutable absl::Mutex mu_;
+    mutable absl::flat_hash_map<Key, std::shared_ptr<const Roaring>> answers_
+        ABSL_GUARDED_BY(mu_);
+  };
+
+  Roaring ComputeAllowed(const SearchFilter& filter) const;
   void ClearAttributes(uint32_t id);
 
   Roaring live_;
@@ -47,6 +78,7 @@ class AttributeBitmaps {
   std::vector<std::string> region_names_;
   std::vector<Roaring> regions_;
   absl::flat_hash_map<std::string, uint32_t> region_index_;
+  AllowedMemo allowed_;
 };
 
 }  // namespace zhongcao::index

@@ -280,12 +280,17 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
   }
   absl::ReaderMutexLock lock(&state_->mu);
   const State& st = *state_;
-  Roaring allowed = st.attributes.Allowed(filter);
-  for (const std::string& id : filter.exclude_ids) {
-    if (auto it = st.live_ids.find(id); it != st.live_ids.end()) {
-      allowed.remove(*it);
+  std::shared_ptr<const Roaring> shared_allowed = st.attributes.Allowed(filter);
+  Roaring with_exclusions;
+  if (!filter.exclude_ids.empty()) {
+    with_exclusions = *shared_allowed;
+    for (const std::string& id : filter.exclude_ids) {
+      if (auto it = st.live_ids.find(id); it != st.live_ids.end()) {
+        with_exclusions.remove(*it);
+      }
     }
   }
+  const Roaring& allowed = filter.exclude_ids.empty() ? *shared_allowed : with_exclusions;
   const uint32_t total = st.ids.size();
   const int dim = st.options.dim;
   std::vector<std::pair<uint32_t, float>> hits;

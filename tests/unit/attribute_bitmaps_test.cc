@@ -28,6 +28,10 @@ std::vector<uint32_t> ToVector(const Roaring& bitmap) {
   return out;
 }
 
+std::vector<uint32_t> ToVector(const std::shared_ptr<const Roaring>& bitmap) {
+  return ToVector(*bitmap);
+}
+
 // 0: kind 1, everywhere, available
 // 1: kind 2, {cn}, available
 // 2: kind 1, {cn, sg}, unavailable
@@ -39,6 +43,26 @@ AttributeBitmaps Sample() {
   bitmaps.Set(2, Attrs(1, {"cn", "sg"}, false));
   bitmaps.Set(3, Attrs(3, {"sg"}, true));
   return bitmaps;
+}
+
+TEST(AttributeBitmaps, Allowed_IsKeptUntilAnAttributeChanges) {
+  AttributeBitmaps b = Sample();
+  const std::shared_ptr<const Roaring> first = b.Allowed(RegionFilter("cn"));
+  EXPECT_EQ(b.Allowed(RegionFilter("cn")), first);  // the same answer, not a new one
+  EXPECT_NE(b.Allowed(RegionFilter("sg")), first);
+
+  b.Set(4, Attrs(1, {"cn"}, true));
+  EXPECT_THAT(ToVector(b.Allowed(RegionFilter("cn"))), ElementsAre(0, 1, 2, 4));
+  EXPECT_THAT(ToVector(first), ElementsAre(0, 1, 2));  // held answers stay as they were
+  b.Kill(1);
+  EXPECT_THAT(ToVector(b.Allowed(RegionFilter("cn"))), ElementsAre(0, 2, 4));
+
+  // A copy answers from its own bitmaps once they part ways.
+  AttributeBitmaps copy = b;
+  copy.Kill(0);
+  EXPECT_THAT(ToVector(b.Allowed(RegionFilter("cn"))), ElementsAre(0, 2, 4));
+  EXPECT_THAT(ToVector(copy.Allowed(RegionFilter("cn"))), ElementsAre(2, 4));
+  EXPECT_THAT(ToVector(b.Allowed(RegionFilter("cn"))), ElementsAre(0, 2, 4));
 }
 
 TEST(AttributeBitmaps, Allowed_EachFilterField) {
