@@ -445,6 +445,7 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
     }
     if (durability == Durability::kDeferred) deferred_writes_.fetch_add(1);
     item_cache_->Invalidate(ids);
+    newest_items_.Invalidate();
     if (!deleted_ids.empty()) {
       absl::MutexLock board_lock(&board_mu_);
       for (auto& [region, board] : boards_) {
@@ -899,6 +900,11 @@ absl::StatusOr<std::vector<size_t>> FeatureStore::MissingItems(
 
 absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItems(
     int limit, int64_t since_ms) const {
+  if (std::optional<std::vector<TimedItemId>> kept =
+          newest_items_.Find(limit, since_ms)) {
+    return *std::move(kept);
+  }
+  const uint64_t generation = newest_items_.Generation();
   std::vector<TimedItemId> out;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kItemsByTime]));
@@ -911,6 +917,7 @@ absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItems(
   if (absl::Status s = ToStatus(it->status(), "scanning newest items"); !s.ok()) {
     return s;
   }
+  newest_items_.Put(generation, limit, since_ms, out);
   return out;
 }
 

@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "store/covisit.h"
 #include "store/log_query.h"
+#include "store/newest_items.h"
 #include "store/records.pb.h"
 #include "store/trending.h"
 #include "zhongcao/v1/types.pb.h"
@@ -94,11 +95,6 @@ struct ItemRecord {
 struct UserRecord {
   std::optional<v1::User> user;  // empty for a user never upserted
   UserHistory history;
-};
-
-struct TimedItemId {
-  std::string item_id;
-  int64_t created_at_ms = 0;
 };
 
 // What an item write did, for the index to follow in the same order.
@@ -273,6 +269,8 @@ class FeatureStore {
   // Creators are few and on every feed: hundreds per request.
   static constexpr size_t kCreatorCacheBytes = 64 << 20;
   std::unique_ptr<RowCache<v1::Creator>> creator_cache_;
+  // Filled by NewestItems, a const read; emptied by item writes.
+  mutable NewestItemsMemo newest_items_;
   // Serialises catalog writes: each reads old rows to keep secondary keys,
   // counts and the change-log sequence exact. Events do not take it.
   mutable absl::Mutex write_mu_;

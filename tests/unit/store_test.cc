@@ -629,6 +629,25 @@ TEST_F(FeatureStoreTest, NewestItemsOfCreator_PrefixCreatorDoesNotLeak) {
   EXPECT_THAT(NewestOf("c1", 0, 1), ElementsAre("by-c1"));
 }
 
+TEST_F(FeatureStoreTest, NewestItems_KeptScansNeverHideAWrite) {
+  Upsert({MakeItem("old", "c1", 1000), MakeItem("mid", "c1", 3000)});
+  // The same asks again, and narrower ones, come from the kept scans.
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_THAT(Newest(10), ElementsAre("mid", "old"));
+    EXPECT_THAT(IdsOf(*store_->NewestItems(10, 2000)), ElementsAre("mid"));
+    EXPECT_THAT(Newest(1), ElementsAre("mid"));
+  }
+  Upsert({MakeItem("new", "c2", 5000)});
+  EXPECT_THAT(Newest(10), ElementsAre("new", "mid", "old"));
+  EXPECT_THAT(IdsOf(*store_->NewestItems(10, 2000)), ElementsAre("new", "mid"));
+  EXPECT_THAT(Newest(1), ElementsAre("new"));
+  // An upsert that moves an item in time, as a newer created_at does.
+  Upsert({MakeItem("old", "c1", 6000)});
+  EXPECT_THAT(Newest(10), ElementsAre("old", "new", "mid"));
+  Delete({"new"});
+  EXPECT_THAT(Newest(10), ElementsAre("old", "mid"));
+}
+
 TEST_F(FeatureStoreTest, NewestItems_SinceStopsAtOlderItems) {
   Upsert({MakeItem("old", "c1", 1000), MakeItem("mid", "c1", 3000),
           MakeItem("new", "c2", 5000)});
