@@ -107,20 +107,21 @@ void AttributeBitmaps::Kill(uint32_t id) {
 
 std::shared_ptr<const Roaring> AttributeBitmaps::Allowed(
     const SearchFilter& filter) const {
-  // No region filter, a region no item names, or the region's number.
-  int64_t region = -2;
+  int64_t region = kAnyRegion;
   if (!filter.region.empty()) {
     auto it = region_index_.find(filter.region);
-    region = it == region_index_.end() ? -1 : static_cast<int64_t>(it->second);
+    region =
+        it == region_index_.end() ? kUnknownRegion : static_cast<int64_t>(it->second);
   }
   const AllowedMemo::Key key{filter.kind_mask & 0xFF, region, filter.available_only};
   if (std::shared_ptr<const Roaring> known = allowed_.Find(key)) return known;
-  auto answer = std::make_shared<const Roaring>(ComputeAllowed(filter));
+  auto answer = std::make_shared<const Roaring>(ComputeAllowed(filter, region));
   allowed_.Put(key, answer);
   return answer;
 }
 
-Roaring AttributeBitmaps::ComputeAllowed(const SearchFilter& filter) const {
+Roaring AttributeBitmaps::ComputeAllowed(const SearchFilter& filter,
+                                         int64_t region) const {
   Roaring allowed;
   if ((filter.kind_mask & 0xFF) != 0xFF) {
     // One lazy union, then one intersection: OR-ing kinds one by one into
@@ -140,13 +141,10 @@ Roaring AttributeBitmaps::ComputeAllowed(const SearchFilter& filter) const {
   } else {
     allowed = live_;
   }
-  if (!filter.region.empty()) {
-    auto it = region_index_.find(filter.region);
-    if (it == region_index_.end()) {
-      allowed &= everywhere_;
-    } else {
-      allowed &= (regions_[it->second] | everywhere_);
-    }
+  if (region == kUnknownRegion) {
+    allowed &= everywhere_;
+  } else if (region != kAnyRegion) {
+    allowed &= (regions_[region] | everywhere_);
   }
   if (filter.available_only) allowed &= available_;
   return allowed;

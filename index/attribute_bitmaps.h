@@ -68,7 +68,11 @@ class AttributeBitmaps {
         ABSL_GUARDED_BY(mu_);
   };
 
-  Roaring ComputeAllowed(const SearchFilter& filter) const;
+  // A filter's region as Allowed resolves it: none asked, one that no item
+  // names (only unrestricted items pass), or a region's number.
+  static constexpr int64_t kAnyRegion = -2;
+  static constexpr int64_t kUnknownRegion = -1;
+  Roaring ComputeAllowed(const SearchFilter& filter, int64_t region) const;
   void ClearAttributes(uint32_t id);
 
   Roaring live_;

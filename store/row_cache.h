@@ -31,7 +31,7 @@ namespace zhongcao::store {
 template <typename Message>
 class RowCache {
  public:
-  // `capacity_bytes` 0 disables the cache: Find never finds, Fill drops.
+  // `capacity_bytes` 0 disables the cache: FindAll and Visit never find, Fill drops.
   explicit RowCache(size_t capacity_bytes) : shard_capacity_(capacity_bytes / kShards) {}
 
   // Calls `fn(const Message&)` with the cached row of `key` while it is
@@ -46,16 +46,6 @@ class RowCache {
     if (slot == nullptr) return false;
     fn(*slot->row);
     return true;
-  }
-
-  // The cached row of `key`, or null.
-  std::shared_ptr<const Message> Find(absl::string_view key) const {
-    std::shared_ptr<const Message> row;
-    if (shard_capacity_ == 0) return row;
-    const Shard& shard = ShardOf(key);
-    absl::ReaderMutexLock lock(&shard.mu);
-    if (const Slot* slot = Lookup(shard, key)) row = slot->row;
-    return row;
   }
 
   // The cached rows of `keys`, in order, null where not cached. Each shard's

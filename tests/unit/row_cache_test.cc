@@ -28,6 +28,10 @@ void Put(RowCache<Row>& cache, const std::string& key, int value, size_t bytes =
   cache.Fill(cache.FillToken(key), key, MakeRow(value, bytes));
 }
 
+std::shared_ptr<const Row> FindOne(const RowCache<Row>& cache, const std::string& key) {
+  return cache.FindAll(std::span<const std::string>(&key, 1))[0];
+}
+
 int ValueOf(const RowCache<Row>& cache, const std::string& key) {
   int value = -1;
   cache.Visit(key, [&](const Row& row) { value = row.value; });
@@ -37,10 +41,10 @@ int ValueOf(const RowCache<Row>& cache, const std::string& key) {
 TEST(RowCacheTest, Fill_ThenFindAndVisit_ReturnTheRow) {
   RowCache<Row> cache(1 << 20);
   Put(cache, "a", 7);
-  ASSERT_NE(cache.Find("a"), nullptr);
-  EXPECT_EQ(cache.Find("a")->value, 7);
+  ASSERT_NE(FindOne(cache, "a"), nullptr);
+  EXPECT_EQ(FindOne(cache, "a")->value, 7);
   EXPECT_EQ(ValueOf(cache, "a"), 7);
-  EXPECT_EQ(cache.Find("b"), nullptr);
+  EXPECT_EQ(FindOne(cache, "b"), nullptr);
   EXPECT_FALSE(cache.Visit("b", [](const Row&) {}));
   EXPECT_GT(cache.usage(), 100u);
 }
@@ -57,9 +61,9 @@ TEST(RowCacheTest, Invalidate_DropsTheRowAndFillsTokenedBeforeIt) {
   Put(cache, "a", 1);
   const uint64_t stale = cache.FillToken("a");      // a reader starts its read
   cache.Invalidate(std::vector<std::string>{"a"});  // a writer changes the row
-  EXPECT_EQ(cache.Find("a"), nullptr);
+  EXPECT_EQ(FindOne(cache, "a"), nullptr);
   cache.Fill(stale, "a", MakeRow(1));  // the reader's old row must not return
-  EXPECT_EQ(cache.Find("a"), nullptr);
+  EXPECT_EQ(FindOne(cache, "a"), nullptr);
   Put(cache, "a", 2);
   EXPECT_EQ(ValueOf(cache, "a"), 2);
 }
@@ -92,9 +96,7 @@ TEST(RowCacheTest, FindAll_AnswersEachKeyInOrderAcrossShards) {
 TEST(RowCacheTest, ZeroCapacity_CachesNothing) {
   RowCache<Row> cache(0);
   Put(cache, "a", 1);
-  EXPECT_EQ(cache.Find("a"), nullptr);
-  const std::vector<std::string> keys = {"a"};
-  EXPECT_EQ(cache.FindAll(std::span<const std::string>(keys))[0], nullptr);
+  EXPECT_EQ(FindOne(cache, "a"), nullptr);
   EXPECT_EQ(cache.usage(), 0u);
 }
 
@@ -104,7 +106,8 @@ TEST(RowCacheTest, OverBudget_EvictsAndStaysWithinIt) {
   for (int i = 0; i < 20000; ++i) Put(cache, "k" + std::to_string(i), i, 200);
   EXPECT_LE(cache.usage(), capacity);
   int held = 0;
-  for (int i = 0; i < 20000; ++i) held += cache.Find("k" + std::to_string(i)) != nullptr;
+  for (int i = 0; i < 20000; ++i)
+    held += FindOne(cache, "k" + std::to_string(i)) != nullptr;
   EXPECT_GT(held, 100);
   EXPECT_LT(held, 20000);
 }
@@ -124,14 +127,14 @@ TEST(RowCacheTest, OverBudget_SparesRowsReadSinceTheLastSweep) {
     Put(cache, "cold" + std::to_string(i), i, 200);
   }
   int hot_held = 0;
-  for (const std::string& key : hot) hot_held += cache.Find(key) != nullptr;
+  for (const std::string& key : hot) hot_held += FindOne(cache, key) != nullptr;
   EXPECT_EQ(hot_held, 64);
 }
 
 TEST(RowCacheTest, RowLargerThanAShard_IsNotCached) {
   RowCache<Row> cache(64 * 1024);
   Put(cache, "big", 1, 4096);
-  EXPECT_EQ(cache.Find("big"), nullptr);
+  EXPECT_EQ(FindOne(cache, "big"), nullptr);
 }
 
 TEST(RowCacheTest, ConcurrentReadersAndWriters_SeeOnlyRowsFilledForTheKey) {
