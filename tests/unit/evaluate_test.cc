@@ -15,6 +15,7 @@
 #include "tools/evaluate/baselines.h"
 #include "tools/evaluate/custom_log.h"
 #include "tools/evaluate/input.h"
+#include "tools/evaluate/repeated_flags.h"
 #include "tools/evaluate/scoring.h"
 #include "tools/evaluate/server_config.h"
 #include "tools/evaluate/timeline.h"
@@ -332,6 +333,25 @@ TEST(ServerConfigTest, OverridesGoIntoSettingsAndAreChecked) {
               HasSubstr("no_such_thing"));
   EXPECT_THAT(ParseSettingOverride("rerank.mmr_lambda").status().message(),
               HasSubstr("name=number"));
+}
+
+TEST(RepeatedFlagValuesTest, GathersEveryOccurrenceInOrder) {
+  const char* argv[] = {"zhongcao_evaluate",
+                        "--set=rerank.mmr_lambda=1",
+                        "--dataset=amazon_beauty",
+                        "--set",
+                        "budgets.covisit=0,weights.covisit=0",
+                        "-set=budgets.ann_user=100,",
+                        "--settings=not.this=1",
+                        "--server_flags=--trending_tau_hours=2160",
+                        "--",
+                        "--set=after.the.end=1"};
+  EXPECT_THAT(RepeatedFlagValues(std::size(argv), argv, "set"),
+              ElementsAre("rerank.mmr_lambda=1", "budgets.covisit=0", "weights.covisit=0",
+                          "budgets.ann_user=100"));
+  EXPECT_THAT(RepeatedFlagValues(std::size(argv), argv, "server_flags"),
+              ElementsAre("--trending_tau_hours=2160"));
+  EXPECT_TRUE(RepeatedFlagValues(std::size(argv), argv, "config").empty());
 }
 
 }  // namespace

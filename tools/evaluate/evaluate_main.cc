@@ -22,6 +22,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "tools/evaluate/evaluator.h"
+#include "tools/evaluate/repeated_flags.h"
 #include "tools/evaluate/report.h"
 #include "tools/evaluate/server_process.h"
 
@@ -211,6 +212,13 @@ int main(int argc, char** argv) {
   if (args.size() > 1) {
     std::cerr << "zhongcao_evaluate: unexpected argument " << args[1] << "\n";
     return 2;
+  }
+  // Abseil kept only the last --set and --server_flags given; both take them
+  // all. (Given only in a --flagfile, they stay as Abseil parsed them.)
+  for (auto [flag, name] :
+       {std::pair{&FLAGS_set, "set"}, std::pair{&FLAGS_server_flags, "server_flags"}}) {
+    std::vector<std::string> values = RepeatedFlagValues(argc, argv, name);
+    if (!values.empty()) absl::SetFlag(flag, std::move(values));
   }
   absl::StatusOr<EvaluateOptions> options = OptionsFromFlags(argv[0]);
   if (!options.ok()) {
