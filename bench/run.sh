@@ -75,6 +75,18 @@ mkdir -p bench/results bench/data
 
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# The server's CPU time so far (user + system, in clock ticks), or "-"
+# before it starts: requests per second swing with whatever else runs on
+# this shared machine, CPU time per request much less.
+server_ticks() {
+  if [ -n "${server:-}" ] && [ -r "/proc/$server/stat" ]; then
+    # Fields after the parenthesised command name: utime is the 12th, stime the 13th.
+    sed 's/^.*) //' "/proc/$server/stat" | awk '{print $12 + $13}'
+  else
+    echo -
+  fi
+}
+
 listeners() { ss -Hltnp "sport = :$1" 2>/dev/null; }
 
 # gRPC binds with SO_REUSEPORT, so a second server on a port another
@@ -90,13 +102,15 @@ free_port() {
   exit 1
 }
 
-# Runs a step: records its command, wall time and the machine's load before
-# and after, to steps.tsv of the run's directory.
+# Runs a step: records its command, wall time, the machine's load before
+# and after and the server's CPU ticks before and after, to steps.tsv of
+# the run's directory.
 step() {
   local name=$1
   shift
-  local before start end
+  local before start end ticks_before
   before=$(loadavg)
+  ticks_before=$(server_ticks)
   start=$(date +%s.%N)
   echo "== $name: $*" >&2
   local perf=""
@@ -113,8 +127,8 @@ step() {
       grep -v '^$' | cut -c1-200 | sed 's/ *$//' | head -80 >"$work/profile-$name.txt" || true
   fi
   end=$(date +%s.%N)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$start" "$end" "$before" "$(loadavg)" "$*" \
-    >>"$work/steps.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$start" "$end" "$before" \
+    "$(loadavg)" "$ticks_before" "$(server_ticks)" "$(getconf CLK_TCK)" "$*" >>"$work/steps.tsv"
 }
 
 # A data directory to serve without changing the cache: hard links for

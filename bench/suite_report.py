@@ -120,15 +120,36 @@ def load_of(text):
 def read_steps(work):
     steps = {}
     for line in read_text(os.path.join(work, "steps.tsv")).splitlines():
-        name, start, end, before, after, command = line.split("\t", 5)
+        (name, start, end, before, after, ticks_before, ticks_after, hz,
+         command) = line.split("\t", 8)
         steps[name] = {
             "command": command,
             "seconds": round(float(end) - float(start), 1),
             "start": datetime.datetime.fromtimestamp(float(start)).isoformat(timespec="seconds"),
             "load_before": load_of(before),
             "load_after": load_of(after),
+            # The server's user + system CPU over the step; None before it starts.
+            "server_cpu_s": None if "-" in (ticks_before, ticks_after) else
+            round((int(ticks_after) - int(ticks_before)) / int(hz), 2),
         }
     return steps
+
+
+def add_server_cpu(figures, loadgen_doc, step):
+    """The server's CPU time per request (and per row, for batches) over a
+    load step. The step's CPU covers its warm-up too, so it is divided by
+    every request sent, warm-up included. Unlike requests/s it hardly moves
+    when another process takes a core."""
+    cpu_s = step["server_cpu_s"]
+    sent = figures["requests"] + loadgen_doc.get("warmup_requests", 0)
+    if cpu_s is None or sent == 0:
+        figures["server_cpu_ms_per_request"] = figures["server_cpu_us_per_row"] = None
+        return figures
+    figures["server_cpu_s"] = cpu_s
+    figures["server_cpu_ms_per_request"] = round(cpu_s * 1000 / sent, 3)
+    figures["server_cpu_us_per_row"] = round(
+        cpu_s * 1e6 / (sent * figures["rows_per_request"]), 2)
+    return figures
 
 
 def vm_status(path):
@@ -188,6 +209,14 @@ def figures_of(args, work, steps):
                      key=lambda r: r["ef"])
     at_ef = next((r for r in zc_rows if r["ef"] >= ef), zc_rows[-1] if zc_rows else None)
     best = ann["best_qps_at_equal_recall"]
+
+    def load_step(json_name, call, step):
+        doc = read_json(os.path.join(work, json_name + ".json"))
+        figures = load_figures(doc, call)
+        # In an open loop, refused calls cost the server next to nothing and
+        # would dilute the figure; closed loops run at saturation.
+        return add_server_cpu(figures, doc, steps[step]) if doc["mode"] == "closed" else figures
+
     fig = {
         "ann": {
             "queries": ann["queries"],
@@ -204,20 +233,17 @@ def figures_of(args, work, steps):
             "p99_us": related["k10"]["p99_us"],
             "truth": ann.get("getrelated", {}).get("truth"),
         },
-        "getrelated_saturation": load_figures(
-            read_json(os.path.join(work, "related_closed.json")), "GetRelated"),
-        "getfeed_open": load_figures(read_json(os.path.join(work, "feed_open.json")), "GetFeed"),
-        "getfeed_saturation": load_figures(
-            read_json(os.path.join(work, "feed_closed.json")), "GetFeed"),
+        "getrelated_saturation": load_step("related_closed", "GetRelated",
+                                           "related_saturation"),
+        "getfeed_open": load_step("feed_open", "GetFeed", "feed_open"),
+        "getfeed_saturation": load_step("feed_closed", "GetFeed", "feed_saturation"),
         "memory": {
             "idle": vm_status(os.path.join(work, "memory_idle.txt")),
             "after_load": vm_status(os.path.join(work, "memory_after_load.txt")),
             "after_ingest": vm_status(os.path.join(work, "memory_after_ingest.txt")),
         },
-        "ingest_items": load_figures(
-            read_json(os.path.join(work, "ingest_items.json")), "UpsertItems"),
-        "ingest_events": load_figures(
-            read_json(os.path.join(work, "ingest_events.json")), "RecordEvents"),
+        "ingest_items": load_step("ingest_items", "UpsertItems", "ingest_items"),
+        "ingest_events": load_step("ingest_events", "RecordEvents", "ingest_events"),
         "micro": [
             {k: b.get(k) for k in ("name", "real_time", "cpu_time", "time_unit",
                                    "items_per_second", "recall@10", "recall@100", "pass")
@@ -315,6 +341,14 @@ def size_name(n):
     return str(n)
 
 
+def cpu_note(figures, unit):
+    value = figures.get("server_cpu_" + unit)
+    if value is None:
+        return ""
+    per = {"ms_per_request": "ms per request", "us_per_row": "us per row"}[unit]
+    return f"; server CPU {value:.2f} {per}"
+
+
 def markdown(doc, ann):
     fig, steps, size = doc["figures"], doc["steps"], doc["size"]
     m = doc["machine"]
@@ -351,6 +385,10 @@ def markdown(doc, ann):
     L.append("")
 
     L.append("## Figures\n")
+    L.append("\"Server CPU\", on the closed-loop steps, is the server's user + system time "
+             "over the whole step (from /proc), divided by every request sent, warm-up "
+             "included. Requests per second follow whatever else takes a core; CPU per "
+             "request is the figure to compare between runs.\n")
     L.append("| figure | value | load | step |")
     L.append("|---|---|---|---|")
 
@@ -376,7 +414,7 @@ def markdown(doc, ann):
                f"p99.9 {f['p999_ms']:.2f} ms" if f["ok"] else "no OK response")
         row(name, f"{f['rate_per_s']:.0f}/s; {lat}; {errs}"
             + (f"; client send lag p99 {f['send_lag_p99_ms']:.2f} ms"
-               if f["mode"] == "open" else ""), step)
+               if f["mode"] == "open" else "") + cpu_note(f, "ms_per_request"), step)
     mem = fig["memory"]
     row("Server memory idle (VmRSS)", f"{mem['idle']['vmrss_bytes'] / GIB:.2f} GiB", "ann")
     row("Server memory after the read load (VmRSS / VmHWM)",
@@ -390,7 +428,7 @@ def markdown(doc, ann):
         row(f"Ingest: {what} over gRPC (closed loop, 4 callers, batches of "
             f"{f['rows_per_request']})",
             f"{f['rows_per_s']:.0f}/s ({f['rate_per_s']:.1f} calls/s; {lat}; "
-            f"{f['errors']} errors)", step)
+            f"{f['errors']} errors)" + cpu_note(f, "us_per_row"), step)
     row("Server memory after ingest (VmRSS / VmHWM)",
         f"{mem['after_ingest']['vmrss_bytes'] / GIB:.2f} / "
         f"{mem['after_ingest']['vmhwm_bytes'] / GIB:.2f} GiB", "ingest_events")
