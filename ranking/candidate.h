@@ -30,7 +30,8 @@ struct Candidate {
   // The item's vector in the request's index version (the store's items
   // come without theirs); empty when the index holds none.
   std::vector<float> embedding;
-  store::ItemCounters counters;
+  // Shares the store's cached row; null until hydrated (see Counters).
+  std::shared_ptr<const store::ItemCounters> counters;
   const v1::Creator* creator = nullptr;
   // For content: linked products in stock, and the strongest purchase
   // signal among them. A card is shoppable when linked_in_stock > 0.
@@ -44,6 +45,11 @@ struct Candidate {
   // included, in RankingFeatureNames() order, for the exposure log and a
   // learned ranker. Named only when logged: most candidates are not served.
   absl::InlinedVector<float, 12> features;
+
+  // The counters, all zero before hydration.
+  const store::ItemCounters& Counters() const {
+    return counters != nullptr ? *counters : store::ItemCounters::default_instance();
+  }
 };
 
 // Best score first, ties by item id: the order ranked lists are kept in.
@@ -77,6 +83,13 @@ inline v1::Item* MutableItem(Candidate* c) {
   auto own =
       c->item ? std::make_shared<v1::Item>(*c->item) : std::make_shared<v1::Item>();
   c->item = own;
+  return own.get();
+}
+
+// The same for the counters, also shared with the row cache.
+inline store::ItemCounters* MutableCounters(Candidate* c) {
+  auto own = std::make_shared<store::ItemCounters>(c->Counters());
+  c->counters = own;
   return own.get();
 }
 

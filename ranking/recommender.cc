@@ -130,7 +130,7 @@ std::string Reason(const Candidate& c, const FeedContext& context) {
   }
   if (Has(c, "trending")) return absl::StrCat("trending", in_region);
   if (Has(c, "ann:user")) return "matches your interests";
-  if (EngagementFeature(c.counters) >= 0.3f) return absl::StrCat("popular", in_region);
+  if (EngagementFeature(c.Counters()) >= 0.3f) return absl::StrCat("popular", in_region);
   return absl::StrCat("new", in_region);
 }
 

@@ -81,15 +81,12 @@ struct StoreOptions {
 };
 
 // An item as the ranking stages see it. `item` is null when the id is
-// unknown; it is shared with the store's row cache, hence const.
+// unknown. Both point into the store's row cache, hence const; `counters`
+// is never null in a record the store returns (all zero for an item
+// without events).
 struct ItemRecord {
   std::shared_ptr<const v1::Item> item;
-  ItemCounters counters;
-
-  // Memory held, for the row cache's budget.
-  size_t SpaceUsedLong() const {
-    return sizeof(*this) + (item ? item->SpaceUsedLong() : 0);
-  }
+  std::shared_ptr<const ItemCounters> counters;
 };
 
 struct UserRecord {
@@ -245,8 +242,10 @@ class FeatureStore {
                                                    Durability durability);
   absl::Status OpenTrending();
   absl::Status BuildTagIndexIfMissing();
+  // A row of the item cache: the item and its counters in one block.
+  struct CachedItem;
   // One MultiGet of the item and counter rows of `ids`, parsed.
-  absl::StatusOr<std::vector<std::shared_ptr<ItemRecord>>> MultiGetItems(
+  absl::StatusOr<std::vector<std::shared_ptr<CachedItem>>> MultiGetItems(
       std::span<const absl::string_view> ids, bool with_embeddings) const;
   // Stored regions of the users of events that carry no region.
   absl::StatusOr<absl::flat_hash_map<std::string, std::string>> UserRegions(
@@ -265,7 +264,7 @@ class FeatureStore {
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<Handles> handles_;
   // Items with their counters, invalidated after every write of either.
-  std::unique_ptr<RowCache<ItemRecord>> item_cache_;
+  std::unique_ptr<RowCache<CachedItem>> item_cache_;
   // Creators are few and on every feed: hundreds per request.
   static constexpr size_t kCreatorCacheBytes = 64 << 20;
   std::unique_ptr<RowCache<v1::Creator>> creator_cache_;

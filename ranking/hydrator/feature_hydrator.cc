@@ -40,7 +40,7 @@ absl::Status FeatureHydrator::HydrateLinkedProducts(
         product.item->product().stock() <= 0) {
       continue;
     }
-    signal[p] = PurchaseSignal(product.counters, *product.item);
+    signal[p] = PurchaseSignal(*product.counters, *product.item);
   }
   uint32_t begin = 0;
   for (size_t i = 0; i < candidates->size(); ++i) {

@@ -75,11 +75,11 @@ constexpr FeatureDef kFeatures[] = {
     {"session_similarity", &W::session_similarity,
      [](const In& in) { return Dot(in.context.session_vector, in.c.embedding); }},
     {"engagement", &W::engagement,
-     [](const In& in) { return EngagementFeature(in.c.counters); }},
+     [](const In& in) { return EngagementFeature(in.c.Counters()); }},
     {"purchase", &W::purchase,
      [](const In& in) {
        return in.item.kind() == v1::ITEM_KIND_PRODUCT
-                  ? PurchaseSignal(in.c.counters, in.item)
+                  ? PurchaseSignal(in.c.Counters(), in.item)
                   : 0.5f * in.c.linked_purchase_signal;
      }},
     {"freshness", &W::freshness,

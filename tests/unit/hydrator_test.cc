@@ -71,7 +71,7 @@ TEST_F(HydratorTest, FillsItemsCountersCreatorsAndLinkedProducts) {
   const Candidate& c = candidates[0];
   ASSERT_NE(c.item, nullptr);
   EXPECT_EQ(c.item->linked_product_ids_size(), 4);
-  EXPECT_EQ(c.counters.clicks(), 1u);
+  EXPECT_EQ(c.counters->clicks(), 1u);
   ASSERT_NE(c.creator, nullptr);
   EXPECT_EQ(c.creator->tier(), v1::CREATOR_TIER_KOC);
   EXPECT_EQ(c.linked_in_stock, 2);  // p1 and p3; p2 is out of stock, "gone" unknown

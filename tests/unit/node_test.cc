@@ -193,7 +193,7 @@ TEST_F(NodeTest, RecordEvents_UnembeddedAndDeletedItems_NamesTheFirstMissing) {
   absl::Status status = node->RecordEvents({event("n0"), event("n3"), event("zz")});
   EXPECT_EQ(status.message(), "events[1].item_id: item \"n3\" does not exist");
   const std::vector<std::string> n0 = {"n0"};
-  EXPECT_EQ(node->store().ReadItems(n0).value()[0].counters.clicks(), 1u);
+  EXPECT_EQ(node->store().ReadItems(n0).value()[0].counters->clicks(), 1u);
 }
 
 TEST_F(NodeTest, OutOfStockProduct_IsFilteredInsideTheSearch) {

@@ -82,7 +82,7 @@ std::vector<Candidate> Candidates(FeedContext* context) {
     item->set_kind(v1::ITEM_KIND_NOTE);
     item->set_created_at_ms(context->now_ms);
     c.embedding = {similarity[i], std::sqrt(1 - similarity[i] * similarity[i])};
-    c.counters.set_clicks(clicks[i]);
+    ranking::MutableCounters(&c)->set_clicks(clicks[i]);
   }
   return candidates;
 }

@@ -95,8 +95,8 @@ TEST(WeightedScorer, ScoreIsTheSumOfItsNamedContributions) {
   std::vector<Candidate> candidates{Make(v1::ITEM_KIND_NOTE)};
   candidates[0].embedding = {0.6f, 0.8f};
   MutableItem(&candidates[0])->set_created_at_ms(context.now_ms);  // brand new
-  candidates[0].counters.set_clicks(100);
-  candidates[0].counters.set_impressions(180);
+  MutableCounters(&candidates[0])->set_clicks(100);
+  MutableCounters(&candidates[0])->set_impressions(180);
   ScoringWeights weights;
   weights.freshness = 0.2f;
   weights.following = 0.3f;
@@ -150,7 +150,7 @@ TEST(WeightedScorer, MoreEngagementAndNewerItemsScoreHigher) {
   MutableItem(&candidates[0])->set_created_at_ms(context.now_ms);
   MutableItem(&candidates[1])->set_created_at_ms(context.now_ms - 48LL * 3600 * 1000);
   MutableItem(&candidates[2])->set_created_at_ms(context.now_ms - 48LL * 3600 * 1000);
-  candidates[2].counters.set_likes(50);
+  MutableCounters(&candidates[2])->set_likes(50);
   WeightedScorer().Score(context, ScoringWeights{}, &candidates);
   EXPECT_GT(candidates[0].score, candidates[1].score);  // half-life 48 h
   EXPECT_GT(candidates[2].score, candidates[1].score);
@@ -160,7 +160,7 @@ TEST(WeightedScorer, PurchaseSignalAndShoppableContent) {
   FeedContext context;
   std::vector<Candidate> candidates{Make(v1::ITEM_KIND_PRODUCT), Make(v1::ITEM_KIND_NOTE),
                                     Make(v1::ITEM_KIND_NOTE)};
-  candidates[0].counters.set_purchases(30);
+  MutableCounters(&candidates[0])->set_purchases(30);
   candidates[1].linked_in_stock = 1;
   candidates[1].linked_purchase_signal = 0.8f;
   WeightedScorer().Score(context, Only(&ScoringWeights::purchase, 1), &candidates);

@@ -190,7 +190,7 @@ TEST_F(FeatureStoreTest, ReadItems_PreservesOrderUnknownIdsAreEmptyEmbeddingsLef
     ASSERT_TRUE(records[0].item != nullptr);
     EXPECT_EQ(records[0].item->SerializeAsString(), without_embedding(b));
     EXPECT_FALSE(records[1].item != nullptr);
-    EXPECT_EQ(records[1].counters.impressions(), 0u);
+    EXPECT_EQ(records[1].counters->impressions(), 0u);
     ASSERT_TRUE(records[2].item != nullptr);
     EXPECT_EQ(records[2].item->SerializeAsString(), without_embedding(a));
     ASSERT_TRUE(records[3].item != nullptr);
@@ -217,6 +217,14 @@ TEST_F(FeatureStoreTest, ReadItems_CachedRowsFollowUpsertsDeletesAndEvents) {
   ASSERT_TRUE(first.ok());
   ASSERT_NE((*first)[0].item, nullptr);
   EXPECT_EQ((*first)[1].item, nullptr);
+  // An absent id still has counters, all zero.
+  ASSERT_NE((*first)[1].counters, nullptr);
+  EXPECT_EQ((*first)[1].counters->clicks(), 0u);
+  // A second read is served from the cache: the same row, not a copy.
+  auto again = store_->ReadItems(ids);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].item, (*first)[0].item);
+  EXPECT_EQ((*again)[0].counters, (*first)[0].counters);
 
   v1::Item changed = MakeItem("a", "c2", 5);
   Upsert({changed, MakeItem("b", "c1", 2)});
@@ -228,17 +236,18 @@ TEST_F(FeatureStoreTest, ReadItems_CachedRowsFollowUpsertsDeletesAndEvents) {
   ASSERT_TRUE(second.ok());
   ASSERT_NE((*second)[0].item, nullptr);
   EXPECT_EQ((*second)[0].item->creator_id(), "c2");
-  EXPECT_EQ((*second)[0].counters.clicks(), 1u);
+  EXPECT_EQ((*second)[0].counters->clicks(), 1u);
   ASSERT_NE((*second)[1].item, nullptr);
   // A row handed out before a write keeps its old value: it is shared, not
   // changed in place.
   EXPECT_EQ((*first)[0].item->creator_id(), "c1");
+  EXPECT_EQ((*first)[0].counters->clicks(), 0u);
 
   Delete({"a"});
   auto third = store_->ReadItems(ids);
   ASSERT_TRUE(third.ok());
   EXPECT_EQ((*third)[0].item, nullptr);
-  EXPECT_EQ((*third)[0].counters.clicks(), 0u);
+  EXPECT_EQ((*third)[0].counters->clicks(), 0u);
 }
 
 // Readers filling the cache while a writer changes the same item must not
@@ -272,7 +281,7 @@ TEST_F(FeatureStoreTest, ReadItems_ConcurrentReadersNeverCacheAStaleRow) {
   ASSERT_TRUE(last.ok());
   ASSERT_NE((*last)[0].item, nullptr);
   EXPECT_EQ((*last)[0].item->creator_id(), "c" + std::to_string(kWrites));
-  EXPECT_EQ((*last)[0].counters.clicks(), static_cast<uint64_t>(kWrites));
+  EXPECT_EQ((*last)[0].counters->clicks(), static_cast<uint64_t>(kWrites));
 }
 
 TEST_F(FeatureStoreTest, UpsertUsers_ReadUser_RoundTripAndUnknownIsEmpty) {
@@ -388,7 +397,7 @@ TEST_F(FeatureStoreTest, Reopen_DataSurvives) {
   ASSERT_TRUE(records[0].item != nullptr);
   EXPECT_EQ(records[0].item->SerializeAsString(),
             MakeItem("a", "c1", 100).SerializeAsString());
-  EXPECT_EQ(records[0].counters.clicks(), 1u);
+  EXPECT_EQ(records[0].counters->clicks(), 1u);
   ASSERT_TRUE(records[1].item != nullptr);
   absl::StatusOr<UserRecord> user = store_->ReadUser("u1");
   ASSERT_TRUE(user.ok() && user->user.has_value());
@@ -443,8 +452,8 @@ TEST_F(FeatureStoreTest, CompactAll_ReadsAnswerAsBefore) {
     ASSERT_TRUE(records[0].item != nullptr && records[1].item != nullptr);
     EXPECT_EQ(records[0].item->SerializeAsString(),
               MakeItem("a", "c1", 100).SerializeAsString());
-    EXPECT_EQ(records[0].counters.clicks(), 3u);
-    EXPECT_EQ(records[1].counters.likes(), 3u);
+    EXPECT_EQ(records[0].counters->clicks(), 3u);
+    EXPECT_EQ(records[1].counters->likes(), 3u);
     absl::StatusOr<UserRecord> user = store_->ReadUser("u1");
     ASSERT_TRUE(user.ok());
     EXPECT_EQ(user->history.events_size(), 6);
@@ -530,14 +539,14 @@ TEST_F(FeatureStoreTest, DeleteItems_RemovesRowSecondaryKeysAndCounters) {
                       MakeEvent("u1", "b", v1::EVENT_TYPE_LIKE, 10),
                       MakeEvent("u1", "a", v1::EVENT_TYPE_LIKE, 11)})
                   .ok());
-  ASSERT_EQ(Read({"b"})[0].counters.likes(), 1u);
+  ASSERT_EQ(Read({"b"})[0].counters->likes(), 1u);
 
   Delete({"b"});
   const std::vector<ItemRecord> records = Read({"b", "a"});
   EXPECT_FALSE(records[0].item != nullptr);
-  EXPECT_EQ(records[0].counters.likes(), 0u);
-  EXPECT_EQ(records[0].counters.last_event_ms(), 0);
-  EXPECT_EQ(records[1].counters.likes(), 1u);  // other items keep theirs
+  EXPECT_EQ(records[0].counters->likes(), 0u);
+  EXPECT_EQ(records[0].counters->last_event_ms(), 0);
+  EXPECT_EQ(records[1].counters->likes(), 1u);  // other items keep theirs
   EXPECT_THAT(Newest(10), ElementsAre("x", "a"));
   EXPECT_THAT(NewestOf("c1"), ElementsAre("a"));
   EXPECT_THAT(AllItemIds(), ElementsAre("a", "x"));
@@ -548,7 +557,7 @@ TEST_F(FeatureStoreTest, DeleteItems_RemovesRowSecondaryKeysAndCounters) {
 
   // Re-creating it starts from fresh counters and fresh keys.
   Upsert({MakeItem("b", "c2", 50)});
-  EXPECT_EQ(Read({"b"})[0].counters.likes(), 0u);
+  EXPECT_EQ(Read({"b"})[0].counters->likes(), 0u);
   EXPECT_THAT(Newest(10), ElementsAre("x", "a", "b"));
   EXPECT_THAT(NewestOf("c1"), ElementsAre("a"));
   EXPECT_THAT(NewestOf("c2"), ElementsAre("x", "b"));
@@ -747,7 +756,7 @@ TEST_F(FeatureStoreTest, RecordEvents_CountersSumAcrossCalls) {
   auto check = [&] {
     const std::vector<ItemRecord> records = Read({"a", "b"});
     ASSERT_EQ(records.size(), 2u);
-    const ItemCounters& a = records[0].counters;
+    const ItemCounters& a = *records[0].counters;
     EXPECT_EQ(a.impressions(), 3u);
     EXPECT_EQ(a.dwells(), 2u);
     EXPECT_EQ(a.dwell_ms(), 750u);
@@ -760,7 +769,7 @@ TEST_F(FeatureStoreTest, RecordEvents_CountersSumAcrossCalls) {
     EXPECT_EQ(a.add_to_carts(), 2u);
     EXPECT_EQ(a.purchases(), 0u);
     EXPECT_EQ(a.last_event_ms(), 2000);
-    const ItemCounters& b = records[1].counters;
+    const ItemCounters& b = *records[1].counters;
     EXPECT_EQ(b.purchases(), 1u);
     EXPECT_EQ(b.impressions(), 0u);
     EXPECT_EQ(b.last_event_ms(), 900);
@@ -772,8 +781,8 @@ TEST_F(FeatureStoreTest, RecordEvents_CountersSumAcrossCalls) {
                   ->RecordEvents(std::vector<v1::Event>{
                       MakeEvent("u1", "a", v1::EVENT_TYPE_IMPRESSION, 9000)})
                   .ok());
-  EXPECT_EQ(Read({"a"})[0].counters.impressions(), 4u);
-  EXPECT_EQ(Read({"a"})[0].counters.last_event_ms(), 9000);
+  EXPECT_EQ(Read({"a"})[0].counters->impressions(), 4u);
+  EXPECT_EQ(Read({"a"})[0].counters->last_event_ms(), 9000);
 }
 
 TEST_F(FeatureStoreTest, RecordEvents_HistoryKeepsNewestLimitInArrivalOrder) {
