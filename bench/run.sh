@@ -76,8 +76,9 @@ mkdir -p bench/results bench/data
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # The server's CPU time so far (user + system, in clock ticks), or "-"
-# before it starts: requests per second swing with whatever else runs on
-# this shared machine, CPU time per request much less.
+# before it starts. Requests per second mix the server's work per request
+# with the share of the cores it got beside the load generator; CPU time
+# per request keeps only the first.
 server_ticks() {
   if [ -n "${server:-}" ] && [ -r "/proc/$server/stat" ]; then
     # Fields after the parenthesised command name: utime is the 12th, stime the 13th.

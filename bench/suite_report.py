@@ -138,8 +138,9 @@ def read_steps(work):
 def add_server_cpu(figures, loadgen_doc, step):
     """The server's CPU time per request (and per row, for batches) over a
     load step. The step's CPU covers its warm-up too, so it is divided by
-    every request sent, warm-up included. Unlike requests/s it hardly moves
-    when another process takes a core."""
+    every request sent, warm-up included. Unlike requests/s it does not
+    fall when another process takes a core, though the machine's own speed
+    still moves it by 10-15% between runs."""
     cpu_s = step["server_cpu_s"]
     sent = figures["requests"] + loadgen_doc.get("warmup_requests", 0)
     if cpu_s is None or sent == 0:
@@ -387,8 +388,9 @@ def markdown(doc, ann):
     L.append("## Figures\n")
     L.append("\"Server CPU\", on the closed-loop steps, is the server's user + system time "
              "over the whole step (from /proc), divided by every request sent, warm-up "
-             "included. Requests per second follow whatever else takes a core; CPU per "
-             "request is the figure to compare between runs.\n")
+             "included. Requests per second also fall when another process takes a core; "
+             "CPU per request does not, though this machine's speed still moves it by "
+             "10-15% between runs.\n")
     L.append("| figure | value | load | step |")
     L.append("|---|---|---|---|")
 
