@@ -842,16 +842,6 @@ FeatureStore::MultiGetItems(std::span<const absl::string_view> ids,
   return records;
 }
 
-absl::StatusOr<std::vector<ItemCounters>> FeatureStore::ReadCounters(
-    std::span<const std::string> ids) const {
-  absl::StatusOr<std::vector<ItemRecord>> records = ReadItems(ids);
-  if (!records.ok()) return records.status();
-  std::vector<ItemCounters> counters;
-  counters.reserve(records->size());
-  for (const ItemRecord& record : *records) counters.push_back(*record.counters);
-  return counters;
-}
-
 absl::StatusOr<std::vector<std::shared_ptr<const v1::Creator>>>
 FeatureStore::ReadCreators(std::span<const std::string> ids) const {
   std::vector<std::shared_ptr<const v1::Creator>> found = creator_cache_->FindAll(ids);

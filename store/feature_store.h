@@ -158,10 +158,6 @@ class FeatureStore {
   // For rebuilding the index from the store.
   absl::StatusOr<std::vector<ItemRecord>> ReadItemsWithEmbeddings(
       std::span<const std::string> ids) const;
-  // Counters of items, in the order of `ids` (all zero for an unknown id),
-  // read like ReadItems.
-  absl::StatusOr<std::vector<ItemCounters>> ReadCounters(
-      std::span<const std::string> ids) const;
   // Creators in the order of `ids`, unknown ones left out: from the row
   // cache, and one MultiGet for those it does not hold.
   absl::StatusOr<std::vector<std::shared_ptr<const v1::Creator>>> ReadCreators(

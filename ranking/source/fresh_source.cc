@@ -20,17 +20,17 @@ absl::StatusOr<std::vector<Candidate>> FreshSource::Fetch(const FeedContext& con
   const int wanted = budget + static_cast<int>(context.served.size());
   // Most new items pass the exposure check, so counters are read in chunks
   // a little larger than what is still wanted, not for the whole scan. Only
-  // counters: the candidates kept are hydrated later with everything else,
-  // and an id deleted since the scan drops out there.
+  // the counters are used here: the candidates kept are hydrated later with
+  // everything else, and an id deleted since the scan drops out there.
   int counted = 0;
   for (size_t begin = 0; begin < ids.size() && counted < wanted;) {
     const size_t chunk =
         std::min<size_t>(ids.size() - begin, std::max(2 * (wanted - counted), 32));
-    absl::StatusOr<std::vector<store::ItemCounters>> counters =
-        store_.ReadCounters(std::span<const std::string>(ids).subspan(begin, chunk));
-    if (!counters.ok()) return counters.status();
+    absl::StatusOr<std::vector<store::ItemRecord>> records =
+        store_.ReadItems(std::span<const std::string>(ids).subspan(begin, chunk));
+    if (!records.ok()) return records.status();
     for (size_t i = 0; i < chunk && counted < wanted; ++i) {
-      if ((*counters)[i].impressions() >= options_.max_impressions) continue;
+      if ((*records)[i].counters->impressions() >= options_.max_impressions) continue;
       std::string& id = ids[begin + i];
       if (!context.seen.contains(id)) ++counted;
       Candidate c;
