@@ -73,6 +73,14 @@ class WorkDir {
     }
   }
   const std::filesystem::path& path() const { return path_; }
+  // A fresh directory for one more replay server.
+  absl::StatusOr<std::filesystem::path> Sub(const std::string& name) const {
+    const std::filesystem::path dir = path_ / name;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return absl::InternalError(absl::StrCat(dir.string(), ": ", ec.message()));
+    return dir;
+  }
 
  private:
   std::filesystem::path path_;
@@ -145,12 +153,6 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
       return absl::InvalidArgumentError(
           "--replay_in_time asks for each feed at its user's time: it needs "
           "--request_at_user_time");
-    }
-    if (o.train_ranker) {
-      // The second pass would see every event, the first only the past.
-      return absl::InvalidArgumentError(
-          "--replay_in_time cannot be combined with --train_ranker: the test is "
-          "served twice, and the second pass would see events after its requests");
     }
   }
 
@@ -261,16 +263,13 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
     if (o.train_ranker) {
       RankerValidationOptions ranker;
       ranker.server = server_options;
-      ranker.server.dir = work->path() / "ranker";
-      std::error_code ec;
-      std::filesystem::create_directories(ranker.server.dir, ec);
-      if (ec) {
-        return absl::InternalError(
-            absl::StrCat(ranker.server.dir.string(), ": ", ec.message()));
-      }
+      absl::StatusOr<std::filesystem::path> dir = work->Sub("ranker");
+      if (!dir.ok()) return dir.status();
+      ranker.server.dir = *dir;
       ranker.feed_count = o.ranker_feed_count;
       ranker.client_threads = o.client_threads;
       ranker.at_user_time = o.request_at_user_time;
+      ranker.replay_in_time = o.replay_in_time;
       ranker.train = o.ranker;
       // The model is compared with the weighted sum that served: the
       // built-in weights as --set changed them (a --config file's weights
@@ -403,6 +402,23 @@ absl::StatusOr<EvaluationResult> Evaluate(const EvaluateOptions& o) {
     // feed keeps no state of a first page, so the second pass differs from
     // the first only in the scorer.
     if (result.ranker.has_value()) {
+      if (o.replay_in_time) {
+        // The first pass left every event in its server; the ranker's pass
+        // replays them again from the start, on a fresh one.
+        if (absl::Status s = (*server)->Stop(); !s.ok()) return s;
+        phases.Start("load again for the ranker's replay");
+        absl::StatusOr<std::filesystem::path> dir = work->Sub("ranker-test");
+        if (!dir.ok()) return dir.status();
+        server_options.dir = *dir;
+        absl::StatusOr<ReplayData> again = LoadReplayData(
+            server_options.dir / "data", settings.als.factors, o.index_factory, log,
+            train_events, timeline, trained->model, /*record_events=*/false);
+        if (!again.ok()) return again.status();
+        phases.End();
+        server = StartReplayServer(server_options, *again);
+        if (!server.ok()) return server.status();
+        client.address = (*server)->address();
+      }
       auto admin = v1::AdminService::NewStub(
           grpc::CreateChannel(client.address, grpc::InsecureChannelCredentials()));
       grpc::ClientContext context;

@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "tools/evaluate/feed_client.h"
 #include "tools/evaluate/loader.h"
+#include "tools/evaluate/timed_replay.h"
 #include "tools/rank_train/server_examples.h"
 #include "tools/train/evaluation.h"
 
@@ -33,7 +34,8 @@ absl::StatusOr<RankerValidationResult> TrainRankerOnValidation(
   phases.Start("ranker: load");
   absl::StatusOr<ReplayData> data =
       LoadReplayData(o.server.dir / "data", o.server.dim, o.server.index_factory, log,
-                     split.train, timeline, trained->model);
+                     split.train, timeline, trained->model,
+                     /*record_events=*/!o.replay_in_time);
   if (!data.ok()) return data.status();
   phases.End();
 
@@ -58,7 +60,10 @@ absl::StatusOr<RankerValidationResult> TrainRankerOnValidation(
     phases.Say(absl::StrFormat("%d/%d validation feeds (%.0f/s)", n, plans.size(),
                                static_cast<double>(n) / std::max(s, 1e-9)));
   };
-  absl::StatusOr<std::vector<FeedAnswer>> answers = FetchFeeds(client, plans);
+  absl::StatusOr<std::vector<FeedAnswer>> answers =
+      o.replay_in_time ? FetchFeedsInTimeOrder(client, plans,
+                                               ServiceEvents(log, split.train, timeline))
+                       : FetchFeeds(client, plans);
   if (!answers.ok()) return answers.status();
   phases.End();
 

@@ -30,6 +30,9 @@ struct RankerValidationOptions {
   int feed_count = 100;
   int client_threads = 4;
   bool at_user_time = true;
+  // The training events go to the running server in time order between
+  // the validation requests (needs at_user_time), as in the test's replay.
+  bool replay_in_time = false;
   rank_train::RankerTrainOptions train;
 };
 
