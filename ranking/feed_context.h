@@ -46,8 +46,9 @@ struct FeedContext {
   // covisit source and the scorer; empty when both are off.
   CovisitAffinity covisit;
   // The items on the trending board of the request's region (else of all
-  // regions) at now_ms, each as a share of the best one's score.
-  absl::flat_hash_map<std::string, float> trend;
+  // regions), each with its share of the best one's score; null or empty
+  // when there is none.
+  std::shared_ptr<const store::TrendSnapshot> trend;
   // Median price of the products in the user's recent history, in cents;
   // 0 when unknown. The scorer's price-fit feature compares against it.
   double typical_price_cents = 0;

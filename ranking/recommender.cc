@@ -40,28 +40,16 @@ int64_t NowMs() {
       .count();
 }
 
-// The trend feature's board: a copy of a few hundred entries from memory,
-// so every request reads it whatever the weights (a learned model may use
-// it). Shares of the best keep the feature in [0, 1] whatever the traffic,
-// and finite at any request time.
-absl::Status ReadTrend(const store::FeatureStore& store, FeedContext* context) {
-  constexpr int kWholeBoard = std::numeric_limits<int>::max();
-  // The request's region first; the board of all regions when it has none.
-  std::vector<std::pair<std::string, double>> board;
-  std::vector<std::string> regions = {""};
-  if (!context->region.empty()) regions.insert(regions.begin(), context->region);
-  for (const std::string& region : regions) {
-    absl::StatusOr<std::vector<std::pair<std::string, double>>> top =
-        store.TrendShares(region, kWholeBoard);
-    if (!top.ok()) return top.status();
-    board = *std::move(top);
-    if (!board.empty()) break;
+// The trend feature's board, shared with the store until it changes, so
+// every request reads it whatever the weights (a learned model may use it).
+// Shares of the best keep the feature in [0, 1] whatever the traffic, and
+// finite at any request time. The request's region first; the board of all
+// regions when it has none.
+void ReadTrend(const store::FeatureStore& store, FeedContext* context) {
+  if (!context->region.empty()) context->trend = store.TrendBoard(context->region);
+  if (context->trend == nullptr || context->trend->top.empty()) {
+    context->trend = store.TrendBoard("");
   }
-  context->trend.reserve(board.size());
-  for (auto& [id, share] : board) {
-    context->trend.emplace(std::move(id), static_cast<float>(share));
-  }
-  return absl::OkStatus();
 }
 
 uint32_t KindMask(const google::protobuf::RepeatedField<int>& kinds) {
@@ -289,7 +277,7 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
     context->covisit = *std::move(covisit);
   }
 
-  if (absl::Status s = ReadTrend(store_, context.get()); !s.ok()) return s;
+  ReadTrend(store_, context.get());
 
   // The session: one read of the items behind the user's latest events.
   const std::vector<std::string> session_ids =

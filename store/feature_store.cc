@@ -976,30 +976,25 @@ absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItemsWithTag(
   return out;
 }
 
-std::vector<std::pair<std::string, double>> FeatureStore::BoardTop(
-    absl::string_view region, int limit) const {
+std::shared_ptr<const TrendSnapshot> FeatureStore::TrendBoard(
+    absl::string_view region) const {
   absl::ReaderMutexLock lock(&board_mu_);
   auto it = boards_.find(region);
-  if (it == boards_.end()) return {};
-  return it->second.Top(limit);
+  if (it == boards_.end()) return nullptr;
+  return it->second.Snapshot();
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, double>>> FeatureStore::TopTrending(
     absl::string_view region, int limit, int64_t now_ms) const {
-  std::vector<std::pair<std::string, double>> top = BoardTop(region, limit);
-  for (auto& [id, value] : top) {
-    value = TrendScore(value, now_ms, options_.trending_tau_ms);
+  std::vector<std::pair<std::string, double>> top;
+  const std::shared_ptr<const TrendSnapshot> board = TrendBoard(region);
+  if (board == nullptr || limit <= 0) return top;
+  const size_t n = std::min<size_t>(static_cast<size_t>(limit), board->top.size());
+  top.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& [id, value] = board->top[i];
+    top.emplace_back(id, TrendScore(value, now_ms, options_.trending_tau_ms));
   }
-  return top;
-}
-
-absl::StatusOr<std::vector<std::pair<std::string, double>>> FeatureStore::TrendShares(
-    absl::string_view region, int limit) const {
-  std::vector<std::pair<std::string, double>> top = BoardTop(region, limit);
-  if (top.empty()) return top;
-  // score_i / score_best = exp(value_i - value_best) at any time.
-  const double best = top.front().second;
-  for (auto& [id, value] : top) value = std::exp(value - best);
   return top;
 }
 

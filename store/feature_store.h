@@ -183,11 +183,9 @@ class FeatureStore {
   // trending_board_size; an unknown region has none. Reads memory only.
   absl::StatusOr<std::vector<std::pair<std::string, double>>> TopTrending(
       absl::string_view region, int limit, int64_t now_ms) const;
-  // The same items, each with its score as a share of the best one's, in
-  // (0, 1]. Shares do not depend on the time, and stay finite where scores
-  // overflow: at a time long before the board's events.
-  absl::StatusOr<std::vector<std::pair<std::string, double>>> TrendShares(
-      absl::string_view region, int limit) const;
+  // The whole board of `region`, shared until it next changes; null for an
+  // unknown region. Reads memory only.
+  std::shared_ptr<const TrendSnapshot> TrendBoard(absl::string_view region) const;
 
   // The co-visitation rows of `item_ids`, in their order, decayed to
   // `now_ms`, neighbours best first; an empty row for an item without one.
@@ -283,9 +281,6 @@ class FeatureStore {
   mutable absl::Mutex board_refresh_mu_;
   // Guards only memory; never held across RocksDB I/O, so TopTrending never
   // waits for the disk.
-  // The best `limit` of a region's board with their raw trend values.
-  std::vector<std::pair<std::string, double>> BoardTop(absl::string_view region,
-                                                       int limit) const;
   mutable absl::Mutex board_mu_ ABSL_ACQUIRED_AFTER(board_refresh_mu_);
   absl::flat_hash_map<std::string, TrendingBoard> boards_ ABSL_GUARDED_BY(board_mu_);
 };

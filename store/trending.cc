@@ -61,6 +61,7 @@ void TrendingBoard::Offer(absl::string_view item_id, double value) {
     order_.erase({it->second, it->first});
     it->second = value;
     order_.emplace(value, it->first);
+    Changed();
     return;
   }
   // An item left off earlier may have a larger value than this one; taking
@@ -69,6 +70,7 @@ void TrendingBoard::Offer(absl::string_view item_id, double value) {
   if (static_cast<int>(values_.size()) < capacity_) {
     values_.emplace(item_id, value);
     order_.emplace(value, std::string(item_id));
+    Changed();
     return;
   }
   auto worst = std::prev(order_.end());
@@ -81,6 +83,7 @@ void TrendingBoard::Offer(absl::string_view item_id, double value) {
   order_.erase(worst);
   values_.emplace(item_id, value);
   order_.emplace(value, std::string(item_id));
+  Changed();
 }
 
 void TrendingBoard::Remove(absl::string_view item_id) {
@@ -88,6 +91,7 @@ void TrendingBoard::Remove(absl::string_view item_id) {
   if (it == values_.end()) return;
   order_.erase({it->second, it->first});
   values_.erase(it);
+  Changed();
 }
 
 std::vector<std::pair<std::string, double>> TrendingBoard::Top(int limit) const {
@@ -99,6 +103,29 @@ std::vector<std::pair<std::string, double>> TrendingBoard::Top(int limit) const 
     out.emplace_back(id, value);
   }
   return out;
+}
+
+std::shared_ptr<const TrendSnapshot> TrendingBoard::Snapshot() const {
+  absl::MutexLock lock(&cache_->mu);
+  if (cache_->snapshot == nullptr) {
+    auto snapshot = std::make_shared<TrendSnapshot>();
+    snapshot->top = Top(capacity_);
+    snapshot->shares.reserve(snapshot->top.size());
+    if (!snapshot->top.empty()) {
+      // score_i / score_best = exp(value_i - value_best) at any time.
+      const double best = snapshot->top.front().second;
+      for (const auto& [id, value] : snapshot->top) {
+        snapshot->shares.emplace(id, static_cast<float>(std::exp(value - best)));
+      }
+    }
+    cache_->snapshot = std::move(snapshot);
+  }
+  return cache_->snapshot;
+}
+
+void TrendingBoard::Changed() {
+  absl::MutexLock lock(&cache_->mu);
+  cache_->snapshot.reset();
 }
 
 }  // namespace zhongcao::store

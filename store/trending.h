@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -18,6 +19,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "zhongcao/v1/types.pb.h"
 
 namespace zhongcao::store {
@@ -39,6 +41,22 @@ std::string EncodeTrendValue(double value);
 // False when `bytes` is not eight bytes long.
 bool DecodeTrendValue(absl::string_view bytes, double* value);
 
+// A board as its readers take it: the items best first with their raw trend
+// values, and each one's score as a share of the best one's, in (0, 1].
+// Shares do not depend on the time, and stay finite where scores overflow
+// (seen from long before the events). Immutable, so that every request
+// shares one until the board changes, rather than copying it.
+struct TrendSnapshot {
+  std::vector<std::pair<std::string, double>> top;
+  absl::flat_hash_map<std::string, float> shares;
+
+  // 0 for an item not on the board.
+  float Share(absl::string_view item_id) const {
+    auto it = shares.find(item_id);
+    return it == shares.end() ? 0.0f : it->second;
+  }
+};
+
 // The best `capacity` items of one region by trend value, so that reading
 // "top trending" is a copy of a few hundred entries, not a scan. It stays
 // exact under offers of growing values: an item is on the board only if no
@@ -56,6 +74,10 @@ class TrendingBoard {
   void Remove(absl::string_view item_id);
   // The best `limit` items, best first (ties by id), with their values.
   std::vector<std::pair<std::string, double>> Top(int limit) const;
+  // The whole board, built on the first call after a change and shared by
+  // the calls up to the next one. Safe to call concurrently with itself,
+  // not with Offer or Remove.
+  std::shared_ptr<const TrendSnapshot> Snapshot() const;
   size_t size() const { return values_.size(); }
 
  private:
@@ -66,12 +88,20 @@ class TrendingBoard {
     }
   };
   void LeaveOff(double value) { floor_ = std::max(floor_, value); }
+  void Changed();
+
+  // Behind a pointer so that the board stays movable.
+  struct SnapshotCache {
+    absl::Mutex mu;
+    std::shared_ptr<const TrendSnapshot> snapshot ABSL_GUARDED_BY(mu);
+  };
 
   int capacity_;
   // No item left off the board has a larger value than this.
   double floor_ = -std::numeric_limits<double>::infinity();
   absl::flat_hash_map<std::string, double> values_;
   std::set<std::pair<double, std::string>, BestFirst> order_;
+  std::unique_ptr<SnapshotCache> cache_ = std::make_unique<SnapshotCache>();
 };
 
 }  // namespace zhongcao::store

@@ -101,8 +101,7 @@ constexpr FeatureDef kFeatures[] = {
      [](const In& in) { return in.context.covisit.Feature(in.c.item_id); }},
     {"trend", &W::trend,
      [](const In& in) {
-       const auto it = in.context.trend.find(in.c.item_id);
-       return it == in.context.trend.end() ? 0.0f : it->second;
+       return in.context.trend == nullptr ? 0.0f : in.context.trend->Share(in.c.item_id);
      }},
 };
 

@@ -255,16 +255,38 @@ TEST_F(TrendingTest, TrendShares_AreRatiosToTheBestAndFiniteAtAnyTime) {
   const double ratio =
       TrendWeight(v1::EVENT_TYPE_CLICK) / TrendWeight(v1::EVENT_TYPE_PURCHASE);
   EXPECT_NEAR(ScoreAt("", kT0, 1) / ScoreAt("", kT0, 0), ratio, 1e-9);
-  absl::StatusOr<std::vector<std::pair<std::string, double>>> shares =
-      store_->TrendShares("", 100);
-  ASSERT_TRUE(shares.ok()) << shares.status();
-  ASSERT_EQ(shares->size(), 2u);
-  EXPECT_EQ((*shares)[0].first, "a");
-  EXPECT_DOUBLE_EQ((*shares)[0].second, 1.0);
-  EXPECT_NEAR((*shares)[1].second, ratio, 1e-9);
+  const std::shared_ptr<const TrendSnapshot> board = store_->TrendBoard("");
+  ASSERT_NE(board, nullptr);
+  ASSERT_EQ(board->top.size(), 2u);
+  EXPECT_EQ(board->top[0].first, "a");
+  EXPECT_FLOAT_EQ(board->Share("a"), 1.0f);
+  EXPECT_NEAR(board->Share("b"), ratio, 1e-6);
+  EXPECT_EQ(board->Share("z"), 0.0f);  // not on the board
   // Scores seen from years before the events overflow; their shares cannot.
   EXPECT_FALSE(std::isfinite(ScoreAt("", kT0 - 3650LL * 86'400'000, 0)));
-  EXPECT_TRUE(store_->TrendShares("sh", 100)->empty());  // no such board
+  EXPECT_EQ(store_->TrendBoard("sh"), nullptr);  // no such board
+}
+
+TEST_F(TrendingTest, TrendBoard_IsSharedUntilTheBoardChanges) {
+  Items({"a", "b", "c"});
+  Record({MakeEvent("u", "a", v1::EVENT_TYPE_PURCHASE, kT0)});
+  const std::shared_ptr<const TrendSnapshot> first = store_->TrendBoard("");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(store_->TrendBoard(""), first);  // no copy per reader
+  // An event that changes the board gives later readers a new one, and
+  // leaves the one already taken as it was.
+  Record({MakeEvent("u", "b", v1::EVENT_TYPE_CLICK, kT0)});
+  const std::shared_ptr<const TrendSnapshot> second = store_->TrendBoard("");
+  ASSERT_NE(second, first);
+  EXPECT_EQ(first->top.size(), 1u);
+  ASSERT_EQ(second->top.size(), 2u);
+  EXPECT_GT(second->Share("b"), 0.0f);
+  // Deleting an item takes it off the next snapshot.
+  ASSERT_TRUE(store_->DeleteItems(std::vector<std::string>{"a"}).ok());
+  const std::shared_ptr<const TrendSnapshot> third = store_->TrendBoard("");
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(third->Share("a"), 0.0f);
+  EXPECT_EQ(third->top.size(), 1u);
 }
 
 // ---------------------------------------------------------------------------
