@@ -48,29 +48,33 @@ class RowCache {
     return true;
   }
 
-  // The cached rows of `keys`, in order, null where not cached. Each shard's
-  // lock is taken once for all of its keys, and all lookups run before any
-  // row's reference count is touched: a lock or a count is an atomic
-  // instruction, which stops the processor from overlapping the next key's
-  // cache misses with this one's. A feed reads ~1,500 rows of a catalog far
-  // larger than the processor's caches, so most reads of a row miss them.
+  // The cached rows of `keys`, in order, null where not cached. A feed reads
+  // ~1,500 rows of a catalog far larger than the processor's caches, so
+  // nearly every step of a lookup (hash slot, cache slot, row) is a cache
+  // miss. The lookups therefore run in stages over all keys of a shard, each
+  // stage prefetching what the next one reads, so that the misses of many
+  // keys overlap instead of queueing one behind another. Each shard's lock
+  // is taken once for all of its keys, and no reference count (an atomic
+  // instruction, which would stop that overlap) is touched before the last
+  // stage.
   template <typename Key>
   std::vector<std::shared_ptr<const Message>> FindAll(std::span<const Key> keys) const {
     std::vector<std::shared_ptr<const Message>> rows(keys.size());
     if (shard_capacity_ == 0 || keys.empty()) return rows;
-    // Positions of the keys, grouped by shard (a counting sort).
-    std::vector<uint8_t> shard_of(keys.size());
+    // Each key hashed once, for its shard and its hash slot; positions
+    // grouped by shard (a counting sort).
+    std::vector<size_t> hash(keys.size());
     std::array<uint32_t, kShards + 1> start{};
     for (size_t i = 0; i < keys.size(); ++i) {
-      shard_of[i] = static_cast<uint8_t>(ShardIndex(keys[i]));
-      ++start[shard_of[i] + 1];
+      hash[i] = KeyHash(keys[i]);
+      ++start[ShardIndexOfHash(hash[i]) + 1];
     }
     for (size_t s = 0; s < kShards; ++s) start[s + 1] += start[s];
     std::vector<uint32_t> order(keys.size());
     std::array<uint32_t, kShards> next;
     std::copy(start.begin(), start.end() - 1, next.begin());
     for (size_t i = 0; i < keys.size(); ++i) {
-      order[next[shard_of[i]]++] = static_cast<uint32_t>(i);
+      order[next[ShardIndexOfHash(hash[i])]++] = static_cast<uint32_t>(i);
     }
     std::vector<const Slot*> found(keys.size());
     for (size_t s = 0; s < kShards; ++s) {
@@ -78,10 +82,21 @@ class RowCache {
       const Shard& shard = shards_[s];
       absl::ReaderMutexLock lock(&shard.mu);
       for (uint32_t j = start[s]; j < start[s + 1]; ++j) {
-        const Slot* slot = Lookup(shard, keys[order[j]]);
-        found[j] = slot;
+        shard.index.prefetch(absl::string_view(keys[order[j]]));
+      }
+      // The index holds its keys, so finding one reads only what was
+      // prefetched above.
+      for (uint32_t j = start[s]; j < start[s + 1]; ++j) {
+        const uint32_t i = order[j];
+        auto it = shard.index.find(absl::string_view(keys[i]), hash[i]);
+        found[j] = it == shard.index.end() ? nullptr : &shard.slots[it->second];
+        if (found[j] != nullptr) __builtin_prefetch(found[j]);
+      }
+      for (uint32_t j = start[s]; j < start[s + 1]; ++j) {
+        if (found[j] == nullptr) continue;
+        MarkRead(*found[j]);
         // The row, and the reference count that make_shared puts beside it.
-        if (slot != nullptr) __builtin_prefetch(slot->row.get());
+        __builtin_prefetch(found[j]->row.get());
       }
       for (uint32_t j = start[s]; j < start[s + 1]; ++j) {
         if (found[j] != nullptr) rows[order[j]] = found[j]->row;
@@ -160,11 +175,14 @@ class RowCache {
 
  private:
   static constexpr size_t kShards = 64;
-  // A hash slot: the key's view and the slot number, with the table's slack.
-  static constexpr size_t kIndexEntryBytes = 40;
+  // A hash slot: the key (held inline up to 15 bytes) and the slot number,
+  // with the table's slack.
+  static constexpr size_t kIndexEntryBytes = 48;
+
+  using Index = absl::flat_hash_map<std::string, uint32_t>;
 
   struct Slot {
-    std::string key;  // the index's keys view these; empty when free
+    std::string key;  // empty when free
     std::shared_ptr<const Message> row;
     size_t charge = 0;
     mutable std::atomic<bool> referenced{false};
@@ -176,16 +194,15 @@ class RowCache {
   struct Shard {
     mutable absl::Mutex mu;
     uint64_t generation ABSL_GUARDED_BY(mu) = 0;
-    // A deque, so slots (and the keys the index views) never move.
+    // A deque, so that the slots never move.
     std::deque<Slot> slots ABSL_GUARDED_BY(mu);
-    absl::flat_hash_map<absl::string_view, uint32_t> index ABSL_GUARDED_BY(mu);
+    Index index ABSL_GUARDED_BY(mu);
     std::vector<uint32_t> free ABSL_GUARDED_BY(mu);
     size_t hand ABSL_GUARDED_BY(mu) = 0;
     size_t charge ABSL_GUARDED_BY(mu) = 0;
   };
 
-  using IndexIterator =
-      typename absl::flat_hash_map<absl::string_view, uint32_t>::iterator;
+  using IndexIterator = typename Index::iterator;
 
   static void Release(Shard* shard, IndexIterator it)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard->mu) {
@@ -218,14 +235,25 @@ class RowCache {
     auto it = shard.index.find(key);
     if (it == shard.index.end()) return nullptr;
     const Slot& slot = shard.slots[it->second];
-    slot.referenced.store(true, std::memory_order_relaxed);
+    MarkRead(slot);
     return &slot;
   }
 
+  // Written only when not set yet: a store to a row read on every feed would
+  // pull its cache line away from the other cores on every read.
+  static void MarkRead(const Slot& slot) {
+    if (!slot.referenced.load(std::memory_order_relaxed)) {
+      slot.referenced.store(true, std::memory_order_relaxed);
+    }
+  }
+
+  // The index's own hash, so that a lookup can hand it over.
+  static size_t KeyHash(absl::string_view key) { return Index::hasher()(key); }
+  // The top bits of the key's hash: the index's own probing uses the low
+  // ones of the same hash, which must not be alike for every key of a shard.
+  static size_t ShardIndexOfHash(size_t hash) { return (hash >> 58) % kShards; }
   static size_t ShardIndex(absl::string_view key) {
-    // The top bits: the index's own probing uses the low ones of the same
-    // hash, which must not be alike for every key of a shard.
-    return (absl::HashOf(key) >> 58) % kShards;
+    return ShardIndexOfHash(KeyHash(key));
   }
   Shard& ShardOf(absl::string_view key) const { return shards_[ShardIndex(key)]; }
 
