@@ -8,6 +8,23 @@
 #include "ranking/scorer/weighted_scorer.h"
 
 namespace zhongcao::ranking {
+namespace {
+
+// Asks for every cache line of `*p` ahead of its use. At 1M items each item,
+// string and counter row a feed reads is likely a cache miss; asking for
+// all of a batch before reading any lets their misses overlap rather than
+// queue one behind another. A hint only: no effect on results.
+template <typename T>
+void Prefetch(const T* p) {
+  if (p == nullptr) return;
+  const uintptr_t first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63};
+  const uintptr_t last = reinterpret_cast<uintptr_t>(p) + sizeof(T) - 1;
+  for (uintptr_t line = first; line <= last; line += 64) {
+    __builtin_prefetch(reinterpret_cast<const void*>(line));
+  }
+}
+
+}  // namespace
 
 absl::Status FeatureHydrator::HydrateLinkedProducts(
     std::vector<Candidate>* candidates) const {
@@ -18,6 +35,15 @@ absl::Status FeatureHydrator::HydrateLinkedProducts(
   // Per candidate, its links as positions in `ids`, in one array.
   std::vector<uint32_t> links;
   std::vector<uint32_t> link_end(candidates->size());
+  // The items were read just before; their links' arrays, then the id
+  // strings these point to, are not.
+  for (const Candidate& c : *candidates) {
+    if (c.item != nullptr) __builtin_prefetch(c.item->linked_product_ids().data());
+  }
+  for (const Candidate& c : *candidates) {
+    if (c.item == nullptr) continue;
+    for (const std::string& id : c.item->linked_product_ids()) Prefetch(&id);
+  }
   for (size_t i = 0; i < candidates->size(); ++i) {
     const Candidate& c = (*candidates)[i];
     if (c.item != nullptr) {
@@ -32,6 +58,13 @@ absl::Status FeatureHydrator::HydrateLinkedProducts(
   if (ids.empty()) return absl::OkStatus();
   absl::StatusOr<std::vector<store::ItemRecord>> products = store_.ReadItems(ids);
   if (!products.ok()) return products.status();
+  for (const store::ItemRecord& product : *products) {
+    Prefetch(product.item.get());
+    Prefetch(product.counters.get());
+  }
+  for (const store::ItemRecord& product : *products) {
+    if (product.item != nullptr) Prefetch(&product.item->product());
+  }
   // What a product lends to the content linking it: -1 when out of stock.
   std::vector<float> signal(ids.size(), -1);
   for (size_t p = 0; p < ids.size(); ++p) {
@@ -68,6 +101,11 @@ absl::Status FeatureHydrator::Hydrate(FeedContext* context,
     for (size_t i = 0; i < candidates->size(); ++i) {
       (*candidates)[i].embedding = std::move(vectors[i]);
     }
+  }
+  // Each item, then its creator id (a string of its own), before any is read.
+  for (const store::ItemRecord& record : *records) Prefetch(record.item.get());
+  for (const store::ItemRecord& record : *records) {
+    if (record.item != nullptr) Prefetch(&record.item->creator_id());
   }
   std::vector<std::string> creator_ids;
   absl::flat_hash_set<absl::string_view> wanted;
