@@ -5,27 +5,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
+#include "ranking/prefetch.h"
 #include "ranking/scorer/weighted_scorer.h"
 
 namespace zhongcao::ranking {
-namespace {
-
-// Asks for every cache line of `*p` ahead of its use. At 1M items each item,
-// string and counter row a feed reads is likely a cache miss; asking for
-// all of a batch before reading any lets their misses overlap rather than
-// queue one behind another. A hint only: no effect on results.
-template <typename T>
-void Prefetch(const T* p) {
-  if (p == nullptr) return;
-  const uintptr_t first = reinterpret_cast<uintptr_t>(p) & ~uintptr_t{63};
-  const uintptr_t last = reinterpret_cast<uintptr_t>(p) + sizeof(T) - 1;
-  for (uintptr_t line = first; line <= last; line += 64) {
-    __builtin_prefetch(reinterpret_cast<const void*>(line));
-  }
-}
-
-}  // namespace
-
 absl::Status FeatureHydrator::HydrateLinkedProducts(
     std::vector<Candidate>* candidates) const {
   // Each distinct product is read once; the views point into the

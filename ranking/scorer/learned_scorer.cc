@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "ranking/prefetch.h"
 #include "ranking/scorer/ranking_features.h"
 
 namespace zhongcao::ranking {
@@ -13,6 +14,8 @@ absl::Status LearnedScorer::TryScore(const FeedContext& context,
   const std::vector<std::string>& names = RankingFeatureNames();
   const size_t cols = names.size();
   std::vector<float> rows(candidates->size() * cols);
+  // Hydration shared the candidates' counter rows without reading them.
+  for (const Candidate& c : *candidates) Prefetch(c.counters.get());
   for (size_t i = 0; i < candidates->size(); ++i) {
     ComputeRankingFeatures(context, weights, (*candidates)[i],
                            std::span<float>(rows).subspan(i * cols, cols));

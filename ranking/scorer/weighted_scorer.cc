@@ -1,11 +1,15 @@
 #include "ranking/scorer/weighted_scorer.h"
 
+#include "ranking/prefetch.h"
+
 namespace zhongcao::ranking {
 
 void WeightedScorer::Score(const FeedContext& context, const ScoringWeights& w,
                            std::vector<Candidate>* candidates) const {
   const std::vector<std::string>& names = RankingFeatureNames();
   const std::vector<float> weights = RankingFeatureWeights(w);
+  // Hydration shared the candidates' counter rows without reading them.
+  for (const Candidate& c : *candidates) Prefetch(c.counters.get());
   for (Candidate& c : *candidates) {
     c.features.resize(names.size());
     ComputeRankingFeatures(context, w, c, c.features);
