@@ -143,14 +143,19 @@ TEST(EvaluateEndToEnd, InterleavedArmsAreCreditedFromTheExposureLog) {
   EXPECT_NE(FormatJson(*r, "test").find("\"wins_b\""), std::string::npos);
 }
 
+// A ranker small enough to train in a test: feeds of 20, 30 rounds.
+void TrainSmallRanker(EvaluateOptions* o) {
+  o->train_ranker = true;
+  o->ranker_feed_count = 20;
+  o->ranker.rounds = 30;
+  o->ranker.threads = 1;
+}
+
 TEST(EvaluateEndToEnd, RankerTrainedOnValidationFeedsServesTheTest) {
   const std::filesystem::path config = Temp("plain.toml");
   std::ofstream(config) << "";
   EvaluateOptions o = ClusteredLogOptions(config);
-  o.train_ranker = true;
-  o.ranker_feed_count = 20;
-  o.ranker.rounds = 30;
-  o.ranker.threads = 1;
+  TrainSmallRanker(&o);
   absl::StatusOr<EvaluationResult> r = Evaluate(o);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_TRUE(r->ranker.has_value());
@@ -267,10 +272,7 @@ TEST(EvaluateEndToEnd, RankerRunReplaysEveryPassInTimeOrder) {
   std::ofstream(config) << "";
   EvaluateOptions o = WavesOptions(config);
   o.replay_in_time = true;
-  o.train_ranker = true;
-  o.ranker_feed_count = 20;
-  o.ranker.rounds = 30;
-  o.ranker.threads = 1;
+  TrainSmallRanker(&o);
   absl::StatusOr<EvaluationResult> r = Evaluate(o);
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_TRUE(r->ranker.has_value());
