@@ -9,6 +9,7 @@
 #include "ranking/scorer/weighted_scorer.h"
 
 namespace zhongcao::ranking {
+
 absl::Status FeatureHydrator::HydrateLinkedProducts(
     std::vector<Candidate>* candidates) const {
   // Each distinct product is read once; the views point into the
