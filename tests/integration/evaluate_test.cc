@@ -11,6 +11,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "tests/scratch_dir.h"
 #include "tools/evaluate/evaluator.h"
 #include "tools/evaluate/report.h"
 
@@ -26,8 +27,7 @@ const SystemResult* Find(const EvaluationResult& r, const std::string& system,
 }
 
 std::filesystem::path Temp(const std::string& name) {
-  return std::filesystem::path(::testing::TempDir()) /
-         ("zhongcao_eval_" + std::to_string(::getpid()) + "_" + name);
+  return zhongcao::testing::ScratchDir() / name;
 }
 
 // 120 users in four tastes of ten items each; every user touches six items

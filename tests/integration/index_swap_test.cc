@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "index/vector_index.h"
 #include "tests/integration/test_server.h"
+#include "tests/scratch_dir.h"
 
 namespace zhongcao {
 namespace {
@@ -95,9 +96,8 @@ class IndexSwapTest : public ::testing::Test {
     }
     EXPECT_TRUE((*built)->Apply(changes, server_.node().store().LastSequence()).ok());
     EXPECT_TRUE((*built)->BuildMain().ok());
-    const fs::path out =
-        server_.dir().parent_path() / ("swap_" + std::to_string(::getpid()) + "_" +
-                                       version + std::to_string(++snapshots_));
+    const fs::path out = zhongcao::testing::ScratchDir() /
+                         ("swap_" + version + std::to_string(++snapshots_));
     fs::remove_all(out);
     EXPECT_TRUE((*built)->SaveSnapshot(out, std::string(1, version)).ok());
     return out;

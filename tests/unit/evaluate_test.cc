@@ -11,6 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/scratch_dir.h"
 #include "tools/evaluate/arm_credit.h"
 #include "tools/evaluate/baselines.h"
 #include "tools/evaluate/custom_log.h"
@@ -31,8 +32,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 std::filesystem::path WriteFile(const std::string& name, const std::string& text) {
-  const std::filesystem::path path = std::filesystem::path(::testing::TempDir()) /
-                                     (std::to_string(::getpid()) + "_" + name);
+  const std::filesystem::path path = zhongcao::testing::ScratchDir() / name;
   std::ofstream(path) << text;
   return path;
 }

@@ -37,9 +37,12 @@ class Collector final : public ImportObserver {
 class ImporterTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // A parameterised test's name has a slash ("Name/0"): one directory,
+    // not a directory in one, so that TearDown removes it all.
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '_');
     dir_ = fs::path(::testing::TempDir()) /
-           ("importer_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("importer_test_" + std::to_string(::getpid()) + "_" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "in");
     sink_ = OpenSink();
