@@ -344,8 +344,21 @@ std::optional<std::vector<float>> VectorIndex::Vector(absl::string_view id) cons
 
 std::vector<std::vector<float>> VectorIndex::Vectors(
     std::span<const std::string> ids) const {
+  const size_t dim = state_->options.dim;
+  std::vector<float> block(ids.size() * dim);
+  const std::vector<bool> found = CopyVectors(ids, block);
   std::vector<std::vector<float>> vectors(ids.size());
-  const int dim = state_->options.dim;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (found[i]) vectors[i].assign(&block[i * dim], &block[i * dim] + dim);
+  }
+  return vectors;
+}
+
+std::vector<bool> VectorIndex::CopyVectors(std::span<const std::string> ids,
+                                           std::span<float> out) const {
+  const size_t dim = state_->options.dim;
+  std::vector<bool> found(ids.size(), false);
+  if (out.size() < ids.size() * dim) return found;
   // In stages, each prefetching what the next reads (hash slots, then
   // rows), since at 1M items each is a cache miss: the misses of many ids
   // then overlap instead of queueing behind one another.
@@ -356,12 +369,14 @@ std::vector<std::vector<float>> VectorIndex::Vectors(
     auto it = state_->live_ids.find(ids[i]);
     if (it == state_->live_ids.end()) continue;
     rows[i] = state_->Row(*it);
-    for (int d = 0; d < dim; d += 16) __builtin_prefetch(rows[i] + d);
+    for (size_t d = 0; d < dim; d += 16) __builtin_prefetch(rows[i] + d);
   }
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (rows[i] != nullptr) vectors[i].assign(rows[i], rows[i] + dim);
+    if (rows[i] == nullptr) continue;
+    std::copy(rows[i], rows[i] + dim, out.begin() + i * dim);
+    found[i] = true;
   }
-  return vectors;
+  return found;
 }
 
 std::vector<size_t> VectorIndex::Absent(std::span<const std::string> ids) const {

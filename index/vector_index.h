@@ -139,6 +139,14 @@ class VectorIndex {
   // not live here.
   std::vector<std::vector<float>> Vectors(std::span<const std::string> ids) const;
 
+  // The same into one block: the vector of ids[i] goes to
+  // out[i * dim, (i + 1) * dim), which must hold ids.size() * dim floats.
+  // Returns, per id, whether it is live here; rows of others are left as
+  // they were. For callers that want many vectors without one allocation
+  // each.
+  std::vector<bool> CopyVectors(std::span<const std::string> ids,
+                                std::span<float> out) const;
+
   // The positions in `ids` of those that are not live here, in order.
   std::vector<size_t> Absent(std::span<const std::string> ids) const;
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,8 +29,10 @@ struct Candidate {
   // Filled by the hydrator; `item` stays empty for an id no longer stored.
   std::shared_ptr<const v1::Item> item;
   // The item's vector in the request's index version (the store's items
-  // come without theirs); empty when the index holds none.
-  std::vector<float> embedding;
+  // come without theirs); empty when the index holds none. It points into
+  // a block the request's FeedContext keeps (vector_blocks): one block per
+  // hydration, not one allocation per candidate.
+  std::span<const float> embedding;
   // Shares the store's cached row; null until hydrated (see Counters).
   std::shared_ptr<const store::ItemCounters> counters;
   const v1::Creator* creator = nullptr;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -57,6 +58,10 @@ struct FeedContext {
   // Hydrated creators, shared with the store's cache; candidates point
   // into them.
   absl::flat_hash_map<std::string, std::shared_ptr<const v1::Creator>> creators;
+  // The hydrated candidates' embeddings, one block per hydration;
+  // candidates point into them (Candidate::embedding), so they live as
+  // long as the request's context.
+  std::deque<std::vector<float>> vector_blocks;
 
   bool KindAllowed(int kind) const { return (kind_mask >> kind) & 1u; }
   bool ShoppingSurface() const {

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "index/inner_product.h"
 #include "ranking/exposure_record.h"
 #include "ranking/filter/filters.h"
 #include "ranking/id_hash.h"
@@ -63,11 +64,9 @@ bool Has(const Candidate& c, absl::string_view source) {
   return std::find(c.sources.begin(), c.sources.end(), source) != c.sources.end();
 }
 
-float Dot(const std::vector<float>& a, const std::vector<float>& b) {
+float Dot(std::span<const float> a, std::span<const float> b) {
   if (a.empty() || b.size() != a.size()) return -2;
-  float dot = 0;
-  for (size_t i = 0; i < b.size(); ++i) dot += a[i] * b[i];
-  return dot;
+  return index::InnerProduct(a.data(), b.data(), a.size());
 }
 
 const char* PastTense(v1::EventType type) {

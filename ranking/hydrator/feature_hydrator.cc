@@ -81,9 +81,11 @@ absl::Status FeatureHydrator::Hydrate(FeedContext* context,
   absl::StatusOr<std::vector<store::ItemRecord>> records = store_.ReadItems(ids);
   if (!records.ok()) return records.status();
   if (context->item_index != nullptr) {
-    std::vector<std::vector<float>> vectors = context->item_index->index->Vectors(ids);
+    const size_t dim = static_cast<size_t>(context->item_index->index->dim());
+    std::vector<float>& block = context->vector_blocks.emplace_back(ids.size() * dim);
+    const std::vector<bool> found = context->item_index->index->CopyVectors(ids, block);
     for (size_t i = 0; i < candidates->size(); ++i) {
-      (*candidates)[i].embedding = std::move(vectors[i]);
+      if (found[i]) (*candidates)[i].embedding = std::span(block).subspan(i * dim, dim);
     }
   }
   // Each item, then its creator id (a string of its own), before any is read.

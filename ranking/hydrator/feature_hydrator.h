@@ -17,7 +17,8 @@ class FeatureHydrator {
   explicit FeatureHydrator(const store::FeatureStore& store) : store_(store) {}
   // Fills item, embedding (from context->item_index, when set), counters,
   // creator and linked-product signals of every candidate; creators land in
-  // context->creators, which must outlive the candidates.
+  // context->creators and embeddings in context->vector_blocks, so the
+  // context must outlive the candidates.
   absl::Status Hydrate(FeedContext* context, std::vector<Candidate>* candidates) const;
 
  private:

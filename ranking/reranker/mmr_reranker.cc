@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include "index/inner_product.h"
+
 namespace zhongcao::ranking {
 namespace {
 
@@ -20,7 +22,7 @@ class WindowVectors {
       : vectors_(window, nullptr), inverse_norms_(window, 0.0f) {
     for (size_t i = 0; i < window && dim_ == 0; ++i) dim_ = ranked[i].embedding.size();
     for (size_t i = 0; i < window && dim_ > 0; ++i) {
-      const std::vector<float>& e = ranked[i].embedding;
+      const std::span<const float> e = ranked[i].embedding;
       if (static_cast<size_t>(e.size()) != dim_) continue;
       const double norm_squared = Dot(e.data(), e.data());
       if (!(norm_squared > 0) || !std::isfinite(norm_squared)) continue;
@@ -37,18 +39,7 @@ class WindowVectors {
 
  private:
   float Dot(const float* x, const float* y) const {
-    // Eight independent sums: a single running sum chains every addition to
-    // the previous one (float additions may not be reordered), which makes
-    // the loop latency-bound and several times slower.
-    float sums[8] = {};
-    size_t d = 0;
-    for (; d + 8 <= dim_; d += 8) {
-      for (size_t k = 0; k < 8; ++k) sums[k] += x[d + k] * y[d + k];
-    }
-    float sum = 0;
-    for (; d < dim_; ++d) sum += x[d] * y[d];
-    for (float s : sums) sum += s;
-    return sum;
+    return index::InnerProduct(x, y, dim_);
   }
 
   size_t dim_ = 0;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "index/inner_product.h"
 #include "xxhash.h"
 
 namespace zhongcao::ranking {
@@ -27,11 +28,9 @@ struct FeatureDef {
   float (*compute)(const FeatureInput&);
 };
 
-float Dot(const std::vector<float>& a, const std::vector<float>& b) {
+float Dot(std::span<const float> a, std::span<const float> b) {
   if (a.empty() || b.size() != a.size()) return 0;
-  float dot = 0;
-  for (size_t i = 0; i < b.size(); ++i) dot += a[i] * b[i];
-  return dot;
+  return index::InnerProduct(a.data(), b.data(), a.size());
 }
 
 float Log10k(double x) {

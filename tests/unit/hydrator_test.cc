@@ -109,7 +109,9 @@ TEST_F(HydratorTest, EmbeddingsComeFromTheRequestsIndexVersion) {
   ASSERT_TRUE(FeatureHydrator(*store_).Hydrate(&context, &candidates).ok());
   ASSERT_NE(candidates[0].item, nullptr);
   EXPECT_EQ(candidates[0].item->embedding_size(), 0);
-  EXPECT_EQ(candidates[0].embedding, (std::vector<float>{0.6f, 0.8f}));
+  EXPECT_EQ(
+      std::vector<float>(candidates[0].embedding.begin(), candidates[0].embedding.end()),
+      (std::vector<float>{0.6f, 0.8f}));
   ASSERT_NE(candidates[1].item, nullptr);
   EXPECT_TRUE(candidates[1].embedding.empty());
   EXPECT_TRUE(candidates[2].embedding.empty());

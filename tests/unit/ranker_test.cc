@@ -20,6 +20,7 @@
 #include "ranking/scorer/ranker_model.h"
 #include "ranking/scorer/ranking_features.h"
 #include "ranking/scorer/weighted_scorer.h"
+#include "tests/unit/kept_vector.h"
 #include "tools/rank_train/exposure_examples.h"
 #include "tools/rank_train/ranker_trainer.h"
 #include "tools/rank_train/ranking_examples.h"
@@ -81,7 +82,8 @@ std::vector<Candidate> Candidates(FeedContext* context) {
     item->set_id(c.item_id);
     item->set_kind(v1::ITEM_KIND_NOTE);
     item->set_created_at_ms(context->now_ms);
-    c.embedding = {similarity[i], std::sqrt(1 - similarity[i] * similarity[i])};
+    c.embedding = testing::KeptVector(
+        {similarity[i], std::sqrt(1 - similarity[i] * similarity[i])});
     ranking::MutableCounters(&c)->set_clicks(clicks[i]);
   }
   return candidates;

@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 #include "ranking/filter/filters.h"
 #include "ranking/scorer/weighted_scorer.h"
+#include "tests/unit/kept_vector.h"
 
 namespace zhongcao::ranking {
 namespace {
@@ -93,7 +94,7 @@ TEST(WeightedScorer, ScoreIsTheSumOfItsNamedContributions) {
   context.session_vector = {0, 1};
   context.following.insert("c1");
   std::vector<Candidate> candidates{Make(v1::ITEM_KIND_NOTE)};
-  candidates[0].embedding = {0.6f, 0.8f};
+  candidates[0].embedding = testing::KeptVector({0.6f, 0.8f});
   MutableItem(&candidates[0])->set_created_at_ms(context.now_ms);  // brand new
   MutableCounters(&candidates[0])->set_clicks(100);
   MutableCounters(&candidates[0])->set_impressions(180);

@@ -16,6 +16,7 @@
 #include "ranking/reranker/creator_cap_reranker.h"
 #include "ranking/reranker/kind_mix_reranker.h"
 #include "ranking/reranker/mmr_reranker.h"
+#include "tests/unit/kept_vector.h"
 
 namespace zhongcao::ranking {
 namespace {
@@ -30,7 +31,7 @@ Candidate Make(const std::string& id, float score, v1::ItemKind kind = v1::ITEM_
   MutableItem(&c)->set_id(id);
   MutableItem(&c)->set_kind(kind);
   MutableItem(&c)->set_creator_id(creator);
-  c.embedding = embedding;
+  c.embedding = testing::KeptVector(embedding);
   return c;
 }
 
