@@ -8,13 +8,22 @@
 namespace zhongcao::ranking {
 
 std::vector<std::pair<std::string, double>> CovisitAffinity::Best(size_t limit) const {
-  std::vector<std::pair<std::string, double>> best(scores.begin(), scores.end());
-  const size_t keep = std::min(limit, best.size());
-  std::partial_sort(
-      best.begin(), best.begin() + keep, best.end(), [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second > b.second : a.first < b.first;
-      });
-  best.resize(keep);
+  // Sorts pointers to the entries and copies only the ids kept: a row
+  // combination holds thousands of ids, and a source keeps a few hundred.
+  using Entry = std::pair<const std::string, double>;
+  std::vector<const Entry*> entries;
+  entries.reserve(scores.size());
+  for (const Entry& entry : scores) entries.push_back(&entry);
+  const size_t keep = std::min(limit, entries.size());
+  std::partial_sort(entries.begin(), entries.begin() + keep, entries.end(),
+                    [](const Entry* a, const Entry* b) {
+                      return a->second != b->second ? a->second > b->second
+                                                    : a->first < b->first;
+                    });
+  std::vector<std::pair<std::string, double>> best;
+  best.reserve(keep);
+  for (size_t i = 0; i < keep; ++i)
+    best.emplace_back(entries[i]->first, entries[i]->second);
   return best;
 }
 
