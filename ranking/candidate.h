@@ -17,6 +17,11 @@
 
 namespace zhongcao::ranking {
 
+// What set a candidate's score: none (nothing scored it, or its parts are
+// all in added_contributions), the weighted sum of its features, or a
+// learned model.
+enum class ScoredBy : uint8_t { kNone, kWeightedSum, kModel };
+
 struct Candidate {
   std::string item_id;
   // Names of the sources that found it. Inline, as are `features`: a feed
@@ -41,9 +46,16 @@ struct Candidate {
   int linked_in_stock = 0;
   float linked_purchase_signal = 0;
 
-  // Filled by the scorer: the score and its parts by feature name.
+  // Filled by the scorer: the score, and how it was reached. Its parts are
+  // named only for the items served (ScoreContributions): a feed scores
+  // ~570 candidates to serve 20, and naming the parts of each took an
+  // allocation per candidate.
   float score = 0;
-  std::vector<std::pair<std::string, float>> contributions;
+  ScoredBy scored_by = ScoredBy::kNone;
+  float scorer_score = 0;  // the score as the scorer left it
+  // Parts added after or instead of a scorer, by name: a re-ranker's boost
+  // ("campaign:double11"), GetRelated's signals.
+  std::vector<std::pair<std::string, float>> added_contributions;
   // Filled by the scorer: every raw feature value (before weights), zeros
   // included, in RankingFeatureNames() order, for the exposure log and a
   // learned ranker. Named only when logged: most candidates are not served.

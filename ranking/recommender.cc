@@ -19,6 +19,7 @@
 #include "ranking/reranker/creator_cap_reranker.h"
 #include "ranking/reranker/kind_mix_reranker.h"
 #include "ranking/reranker/mmr_reranker.h"
+#include "ranking/scorer/score_contributions.h"
 #include "ranking/session_vector.h"
 #include "ranking/source/ann_source.h"
 #include "ranking/source/campaign_source.h"
@@ -99,7 +100,7 @@ std::string Reason(const Candidate& c, const FeedContext& context) {
     }
     return "from a creator you follow";
   }
-  for (const auto& [name, part] : c.contributions) {
+  for (const auto& [name, part] : c.added_contributions) {
     if (absl::StartsWith(name, "campaign:")) {
       return absl::StrCat("part of ", absl::string_view(name).substr(9));
     }
@@ -121,7 +122,9 @@ std::string Reason(const Candidate& c, const FeedContext& context) {
   return absl::StrCat("new", in_region);
 }
 
-void Fill(const Candidate& c, std::string reason, v1::ScoredItem* out) {
+// `weights`: those the candidate was scored with (its arm's).
+void Fill(const Candidate& c, std::string reason, const ScoringWeights& weights,
+          v1::ScoredItem* out) {
   out->set_item_id(c.item_id);
   out->set_kind(c.item->kind());
   out->set_score(c.score);
@@ -129,8 +132,8 @@ void Fill(const Candidate& c, std::string reason, v1::ScoredItem* out) {
   v1::Explanation* e = out->mutable_explanation();
   for (const std::string& source : c.sources) e->add_sources(source);
   e->set_reason(std::move(reason));
-  for (const auto& [name, part] : c.contributions) {
-    (*e->mutable_contributions())[name] = part;
+  for (auto& [name, part] : ScoreContributions(c, weights)) {
+    (*e->mutable_contributions())[std::move(name)] = part;
   }
 }
 
@@ -371,6 +374,8 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   auto* trace = request.debug() ? response.mutable_trace() : nullptr;
   std::vector<Candidate> page;
   std::vector<std::string> item_arms;  // under interleaving, each item's arm
+  std::vector<int> item_teams;         // and the arm's index
+  FeedSettings arm_settings[2];        // under interleaving, each arm's
   bool more = false;
   std::shared_ptr<FeedContext> context_b;  // holds the creators B's items point to
   if (interleaving == nullptr) {
@@ -389,6 +394,11 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
     page = std::move(merged->items);
     more = merged->more;
     for (int team : merged->teams) item_arms.push_back(interleaving->arms[team].name);
+    item_teams = merged->teams;
+    for (int team : {0, 1}) {
+      arm_settings[team] = *settings_or;
+      Experiments::Apply(interleaving->arms[team], &arm_settings[team]);
+    }
   }
   for (std::string& name : report.degraded_sources) {
     response.add_degraded_sources(std::move(name));
@@ -397,7 +407,9 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   for (size_t i = 0; i < page.size(); ++i) {
     const Candidate& c = page[i];
     v1::ScoredItem* out = response.add_items();
-    Fill(c, Reason(c, ctx), out);
+    const ScoringWeights& weights =
+        item_teams.empty() ? settings.weights : arm_settings[item_teams[i]].weights;
+    Fill(c, Reason(c, ctx), weights, out);
     if (!item_arms.empty()) out->set_arm(item_arms[i]);
     token.add_served(ServedHash(c.item_id));
     token.add_recent_creators(
@@ -611,12 +623,12 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
         similarity =
             best_similarity > 0 ? std::max(0.0f, similarity) / best_similarity : 0;
       }
-      c.contributions.emplace_back("similarity", (1 - blend) * similarity);
+      c.added_contributions.emplace_back("similarity", (1 - blend) * similarity);
       c.score += (1 - blend) * similarity;
     }
     if (auto it = together.find(c.item_id); it != together.end() && blend > 0) {
       const float share = static_cast<float>(it->second / best_together);
-      c.contributions.emplace_back("covisit", blend * share);
+      c.added_contributions.emplace_back("covisit", blend * share);
       c.score += blend * share;
     }
   }
@@ -634,7 +646,7 @@ absl::StatusOr<v1::GetRelatedResponse> Recommender::GetRelated(
     Fill(c,
          Has(c, "ann:item") ? absl::StrCat("similar to ", title)
                             : absl::StrCat("often chosen together with ", title),
-         response.add_items());
+         options_.settings.weights, response.add_items());
   }
   return response;
 }
@@ -762,6 +774,8 @@ absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
   };
   const Experiment* interleaving = options_.experiments.Interleaving(arms);
   std::vector<std::string> item_arms;  // under interleaving, each item's arm
+  std::vector<int> item_teams;         // and the arm's index
+  FeedSettings arm_settings[2];        // under interleaving, each arm's
   if (interleaving == nullptr) {
     rank(settings, &rankable);
   } else {
@@ -769,9 +783,9 @@ absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
     std::vector<std::string> ids[2];
     absl::flat_hash_set<std::string> linked;
     for (int team : {0, 1}) {
-      FeedSettings with = settings;
-      Experiments::Apply(interleaving->arms[team], &with);
-      rank(with, &lists[team]);
+      arm_settings[team] = settings;
+      Experiments::Apply(interleaving->arms[team], &arm_settings[team]);
+      rank(arm_settings[team], &lists[team]);
       for (const Candidate& c : lists[team]) {
         ids[team].push_back(c.item_id);
         if (Has(c, "linked")) linked.insert(c.item_id);
@@ -792,12 +806,15 @@ absl::StatusOr<v1::RankProductsResponse> Recommender::RankProducts(
     for (const DraftPick& pick : picks) {
       rankable.push_back(std::move(lists[pick.team][pick.index]));
       item_arms.push_back(interleaving->arms[pick.team].name);
+      item_teams.push_back(pick.team);
     }
   }
   for (size_t i = 0; i < rankable.size(); ++i) {
     const Candidate& c = rankable[i];
     v1::ScoredItem* out = response.add_items();
-    Fill(c, Has(c, "linked") ? "featured in this post" : Reason(c, ctx), out);
+    const ScoringWeights& weights =
+        item_teams.empty() ? settings.weights : arm_settings[item_teams[i]].weights;
+    Fill(c, Has(c, "linked") ? "featured in this post" : Reason(c, ctx), weights, out);
     if (!item_arms.empty()) out->set_arm(item_arms[i]);
   }
   if (options_.exposure_sink) {

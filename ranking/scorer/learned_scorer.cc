@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "ranking/prefetch.h"
 #include "ranking/scorer/ranking_features.h"
 
@@ -25,14 +24,9 @@ absl::Status LearnedScorer::TryScore(const FeedContext& context,
   for (size_t i = 0; i < candidates->size(); ++i) {
     Candidate& c = (*candidates)[i];
     c.score = scores[i];
-    c.contributions.clear();
-    c.contributions.emplace_back("model", scores[i]);
+    c.scorer_score = scores[i];
+    c.scored_by = ScoredBy::kModel;
     c.features.assign(rows.begin() + i * cols, rows.begin() + (i + 1) * cols);
-    for (size_t f = 0; f < cols; ++f) {
-      if (c.features[f] != 0) {
-        c.contributions.emplace_back(absl::StrCat("feature:", names[f]), c.features[f]);
-      }
-    }
   }
   return absl::OkStatus();
 }

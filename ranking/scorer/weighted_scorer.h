@@ -37,7 +37,8 @@ namespace zhongcao::ranking {
 class Scorer {
  public:
   virtual ~Scorer() = default;
-  // Sets score and contributions of every candidate (all hydrated).
+  // Sets score, scorer_score, scored_by and features of every candidate
+  // (all hydrated).
   virtual void Score(const FeedContext& context, const ScoringWeights& weights,
                      std::vector<Candidate>* candidates) const = 0;
 };

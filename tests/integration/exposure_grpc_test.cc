@@ -132,6 +132,14 @@ std::map<std::string, int> CheckInterleavedPage(const v1::GetFeedResponse& respo
   for (const v1::ScoredItem& item : response.items()) {
     EXPECT_TRUE(item.arm() == "similar" || item.arm() == "fresh") << item.arm();
     ++arms[item.arm()];
+    // Each item's score is explained with its own arm's weights, in which
+    // the other arm's feature weighs nothing.
+    const auto& parts = item.explanation().contributions();
+    EXPECT_FALSE(parts.contains(item.arm() == "similar" ? "freshness" : "similarity"))
+        << item.item_id() << " of " << item.arm();
+    if (item.arm() == "fresh") {
+      EXPECT_TRUE(parts.contains("freshness")) << item.item_id();
+    }
     EXPECT_TRUE(served->insert(item.item_id()).second) << item.item_id() << " repeated";
     EXPECT_LE(++per_creator[item.creator_id()], 2) << "creator cap per page";
   }

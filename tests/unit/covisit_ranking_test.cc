@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "ranking/covisit_affinity.h"
 #include "ranking/id_hash.h"
+#include "ranking/scorer/score_contributions.h"
 #include "ranking/scorer/weighted_scorer.h"
 #include "ranking/session_vector.h"
 #include "ranking/source/covisit_source.h"
@@ -139,8 +140,8 @@ TEST(WeightedScorer, CovisitFeatureReachesCandidatesOfEverySource) {
   ScoringWeights weights;
   weights.covisit = 2;
   WeightedScorer().Score(context, weights, &candidates);
-  auto part = [](const Candidate& c) {
-    for (const auto& [name, value] : c.contributions) {
+  auto part = [&](const Candidate& c) {
+    for (const auto& [name, value] : ScoreContributions(c, weights)) {
       if (name == "covisit") return value;
     }
     return 0.0f;

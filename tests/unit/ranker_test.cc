@@ -19,6 +19,7 @@
 #include "ranking/scorer/learned_scorer.h"
 #include "ranking/scorer/ranker_model.h"
 #include "ranking/scorer/ranking_features.h"
+#include "ranking/scorer/score_contributions.h"
 #include "ranking/scorer/weighted_scorer.h"
 #include "tests/unit/kept_vector.h"
 #include "tools/rank_train/exposure_examples.h"
@@ -98,8 +99,9 @@ std::vector<std::string> OrderOf(std::vector<Candidate> candidates) {
   return ids;
 }
 
+// The named part of c's explanation; weights matter only to a weighted sum.
 float Contribution(const Candidate& c, const std::string& name) {
-  for (const auto& [n, v] : c.contributions) {
+  for (const auto& [n, v] : ranking::ScoreContributions(c, ranking::ScoringWeights())) {
     if (n == name) return v;
   }
   return std::nanf("");

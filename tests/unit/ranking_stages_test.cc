@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "ranking/filter/filters.h"
+#include "ranking/scorer/score_contributions.h"
 #include "ranking/scorer/weighted_scorer.h"
 #include "tests/unit/kept_vector.h"
 
@@ -105,7 +106,7 @@ TEST(WeightedScorer, ScoreIsTheSumOfItsNamedContributions) {
   const Candidate& c = candidates[0];
   float sum = 0;
   std::map<std::string, float> parts;
-  for (const auto& [name, part] : c.contributions) {
+  for (const auto& [name, part] : ScoreContributions(c, weights)) {
     sum += part;
     parts[name] = part;
   }

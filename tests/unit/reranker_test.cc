@@ -90,13 +90,13 @@ TEST(CampaignBoost, OpenCampaign_BoostsOnlyTaggedItemsAndExplainsIt) {
 
   EXPECT_EQ(Ids(ranked), (std::vector<std::string>{"c", "a", "b"}));
   EXPECT_FLOAT_EQ(ranked[0].score, 1.1f);
-  ASSERT_EQ(ranked[0].contributions.size(), 1u);
-  EXPECT_EQ(ranked[0].contributions[0].first, "campaign:double11");
-  EXPECT_FLOAT_EQ(ranked[0].contributions[0].second, 0.3f);
+  ASSERT_EQ(ranked[0].added_contributions.size(), 1u);
+  EXPECT_EQ(ranked[0].added_contributions[0].first, "campaign:double11");
+  EXPECT_FLOAT_EQ(ranked[0].added_contributions[0].second, 0.3f);
   EXPECT_FLOAT_EQ(ranked[1].score, 1.0f);
   EXPECT_FLOAT_EQ(ranked[2].score, 0.9f);
-  EXPECT_TRUE(ranked[1].contributions.empty());
-  EXPECT_TRUE(ranked[2].contributions.empty());
+  EXPECT_TRUE(ranked[1].added_contributions.empty());
+  EXPECT_TRUE(ranked[2].added_contributions.empty());
 }
 
 TEST(CampaignBoost, CampaignNotOpenAtNow_ChangesNothing) {
@@ -109,7 +109,7 @@ TEST(CampaignBoost, CampaignNotOpenAtNow_ChangesNothing) {
     CampaignBoostReRanker().ReRank(context, RerankSettings(), 2, &ranked);
     EXPECT_EQ(Ids(ranked), (std::vector<std::string>{"a", "b"})) << now;
     EXPECT_FLOAT_EQ(ranked[1].score, 0.9f) << now;
-    EXPECT_TRUE(ranked[1].contributions.empty()) << now;
+    EXPECT_TRUE(ranked[1].added_contributions.empty()) << now;
   }
 }
 
@@ -121,7 +121,7 @@ TEST(CampaignBoost, NoOpenCampaigns_KeepsOrderAndScores) {
   CampaignBoostReRanker().ReRank(context, RerankSettings(), 2, &ranked);
   EXPECT_EQ(Ids(ranked), (std::vector<std::string>{"a", "b"}));
   EXPECT_FLOAT_EQ(ranked[1].score, 0.9f);
-  EXPECT_TRUE(ranked[1].contributions.empty());
+  EXPECT_TRUE(ranked[1].added_contributions.empty());
 }
 
 TEST(CampaignBoost, SeveralCampaignsMatch_AddsOnlyTheLargestBoost) {
@@ -137,8 +137,8 @@ TEST(CampaignBoost, SeveralCampaignsMatch_AddsOnlyTheLargestBoost) {
   MutableItem(&ranked[0])->add_tags("flash");
   CampaignBoostReRanker().ReRank(context, RerankSettings(), 1, &ranked);
   EXPECT_FLOAT_EQ(ranked[0].score, 1.5f);
-  ASSERT_EQ(ranked[0].contributions.size(), 1u);
-  EXPECT_EQ(ranked[0].contributions[0].first, "campaign:flash");
+  ASSERT_EQ(ranked[0].added_contributions.size(), 1u);
+  EXPECT_EQ(ranked[0].added_contributions[0].first, "campaign:flash");
 }
 
 TEST(CampaignBoost, EqualScoresAfterBoost_TieBrokenByItemId) {
