@@ -1,7 +1,9 @@
 // Runs a request's candidate sources concurrently on a small fixed pool and
 // waits for them until the request's source deadline. A source still
 // running then is abandoned for this response (its result is discarded when
-// it ends), so one slow source never holds up a feed.
+// it ends), so one slow source never holds up a feed. With no pool, the
+// caller runs them one after another instead, and leaves out those not
+// started by the deadline.
 #pragma once
 
 #include <chrono>
@@ -26,6 +28,11 @@ class SourceExecutor {
     int64_t micros = 0;
   };
 
+  // `threads` <= 0: no pool; RunAll runs the tasks on the calling thread.
+  // On a machine with few cores and many requests in flight, a request
+  // then keeps its core from start to end instead of sharing the cores
+  // with every other request's sources, which keeps tail latency close to
+  // the work of one request.
   explicit SourceExecutor(int threads);
   // Finishes queued tasks, then joins the workers.
   ~SourceExecutor();

@@ -53,7 +53,9 @@ ABSL_FLAG(int, read_threads,
           2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
           "Threads that run read calls (a feed waits on its sources part of the time). "
           "Default: 2 per core");
-ABSL_FLAG(int, source_threads, 4, "Threads that run candidate sources concurrently");
+ABSL_FLAG(int, source_threads, 4,
+          "Threads that run candidate sources concurrently; 0: each request runs its own "
+          "sources one after another, and leaves out those not started by the deadline");
 ABSL_FLAG(int64_t, compact_growing_at, 20000,
           "Fold the growing index segment into a new main index, in the background, "
           "once it holds this many vectors; 0: never in the background");

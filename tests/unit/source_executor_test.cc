@@ -73,6 +73,29 @@ TEST(SourceExecutor, TaskNotStartedByTheDeadline_NeverRuns) {
   EXPECT_FALSE(second_ran->load()) << "work nobody waits for still ran";
 }
 
+TEST(SourceExecutor, NoPool_RunsTasksInOrderOnTheCallerUntilTheDeadline) {
+  SourceExecutor executor(0);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::vector<std::thread::id> ran_on;
+  auto slow = [&]() -> absl::StatusOr<std::vector<Candidate>> {
+    ran_on.push_back(std::this_thread::get_id());
+    std::this_thread::sleep_for(milliseconds(40));
+    return std::vector<Candidate>{};
+  };
+  std::vector<SourceExecutor::Task> tasks = {Returning("a"), slow, Returning("c")};
+  auto outcomes =
+      executor.RunAll(std::move(tasks), steady_clock::now() + milliseconds(20));
+  ASSERT_EQ(outcomes.size(), 3u);
+  ASSERT_TRUE(outcomes[0].finished);
+  EXPECT_EQ((*outcomes[0].result)[0].item_id, "a");
+  // Started before the deadline, so it ran to its end; the next one had
+  // not started by then and is left out.
+  EXPECT_TRUE(outcomes[1].finished);
+  EXPECT_GE(outcomes[1].micros, 40'000);
+  EXPECT_FALSE(outcomes[2].finished);
+  EXPECT_EQ(ran_on, std::vector<std::thread::id>{caller});
+}
+
 TEST(SourceExecutor, FailingTask_ReportsItsError) {
   SourceExecutor executor(1);
   std::vector<SourceExecutor::Task> tasks = {
