@@ -3,6 +3,7 @@
 // fail a request, experiment arms are stable and split traffic, and the
 // calls built on the same pipeline (lookalikes, shop the look, event
 // streams, campaigns).
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -240,6 +241,53 @@ TEST_F(FeedTest, CapsKindMixAndFilters_HoldOnEveryPage) {
     }
   }
   EXPECT_GT(pages, 1);
+}
+
+TEST_F(FeedTest, DebugTrace_TimesTheContextThenEveryStageInOrder) {
+  Start();
+  ASSERT_TRUE(server_->UpsertUsers({UserOfTopic("u1", 2)}).ok());
+  ASSERT_TRUE(server_->Record({Event("u1", "i2", v1::EVENT_TYPE_CLICK)}).ok());
+  v1::GetFeedRequest request = FeedRequest("u1", 10);
+  v1::GetFeedResponse plain;
+  ASSERT_TRUE(server_->Feed(request, &plain).ok());
+  EXPECT_EQ(plain.trace_size(), 0) << "traces only when asked for";
+
+  request.set_debug(true);
+  v1::GetFeedResponse traced;
+  ASSERT_TRUE(server_->Feed(request, &traced).ok());
+  ASSERT_GT(traced.trace_size(), 0);
+  // The user's reads come first, then the sources; filters run on either
+  // side of hydration (some need the items' rows); then scoring and
+  // re-ranking. Each stage once.
+  EXPECT_EQ(traced.trace(0).stage(), "context");
+  auto phase = [](const std::string& stage) {
+    const std::vector<std::pair<std::string, int>> phases = {
+        {"context", 0}, {"source:", 1}, {"filter:", 2},
+        {"hydrate", 2}, {"score", 3},   {"rerank:", 4}};
+    for (const auto& [prefix, p] : phases) {
+      if (stage.rfind(prefix, 0) == 0) return p;
+    }
+    return -1;
+  };
+  int at = 0;
+  std::set<std::string> seen;
+  for (const v1::StageTrace& t : traced.trace()) {
+    EXPECT_TRUE(seen.insert(t.stage()).second) << t.stage() << " twice";
+    EXPECT_GE(t.micros(), 0) << t.stage();
+    const int p = phase(t.stage());
+    ASSERT_GE(p, 0) << "unknown stage " << t.stage();
+    EXPECT_GE(p, at) << t.stage() << " out of order";
+    at = p;
+    if (t.stage() == "hydrate") {
+      EXPECT_EQ(t.candidates_in(), t.candidates_out());
+    }
+    if (t.stage().rfind("filter:", 0) == 0) {
+      EXPECT_LE(t.candidates_out(), t.candidates_in()) << t.stage();
+    }
+  }
+  EXPECT_EQ(at, 4) << "no re-ranker traced";
+  EXPECT_TRUE(seen.contains("hydrate"));
+  EXPECT_TRUE(seen.contains("score"));
 }
 
 TEST_F(FeedTest, LiveItem_TakesTheLiveSlot) {
