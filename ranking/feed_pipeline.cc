@@ -4,36 +4,13 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "ranking/stage_trace.h"
 
 namespace zhongcao::ranking {
 namespace {
 
 // Dropped ids listed per stage in a debug trace; the count is always exact.
 constexpr int kMaxDroppedInTrace = 200;
-
-class StageTimer {
- public:
-  StageTimer() : start_(std::chrono::steady_clock::now()) {}
-  int64_t micros() const {
-    return std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::steady_clock::now() - start_)
-        .count();
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_;
-};
-
-v1::StageTrace* AddTrace(google::protobuf::RepeatedPtrField<v1::StageTrace>* trace,
-                         std::string stage, size_t in, size_t out, int64_t micros) {
-  if (trace == nullptr) return nullptr;
-  v1::StageTrace* t = trace->Add();
-  t->set_stage(std::move(stage));
-  t->set_candidates_in(static_cast<int32_t>(in));
-  t->set_candidates_out(static_cast<int32_t>(out));
-  t->set_micros(micros);
-  return t;
-}
 
 }  // namespace
 

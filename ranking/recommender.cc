@@ -27,6 +27,7 @@
 #include "ranking/source/fresh_source.h"
 #include "ranking/source/recent_source.h"
 #include "ranking/source/trending_source.h"
+#include "ranking/stage_trace.h"
 
 namespace zhongcao::ranking {
 namespace {
@@ -350,13 +351,11 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   const Experiment* interleaving = options_.experiments.Interleaving(arms);
   FeedSettings settings = *settings_or;
   if (interleaving != nullptr) Experiments::Apply(interleaving->arms[0], &settings);
-  const auto context_start = std::chrono::steady_clock::now();
+  const StageTimer context_timer;
   absl::StatusOr<std::shared_ptr<FeedContext>> context =
       MakeContext(request.user_id(), request.context(), settings);
   if (!context.ok()) return context.status();
-  const int64_t context_micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                     std::chrono::steady_clock::now() - context_start)
-                                     .count();
+  const int64_t context_micros = context_timer.micros();
   FeedContext& ctx = **context;
   const int window = settings.rerank.creator_cap_session_items;
   auto prepare = [&](FeedContext& c) {
@@ -376,11 +375,7 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   AddArms(arms, response.mutable_arms());
   FeedRunReport report;
   auto* trace = request.debug() ? response.mutable_trace() : nullptr;
-  if (trace != nullptr) {
-    v1::StageTrace* t = trace->Add();
-    t->set_stage("context");
-    t->set_micros(context_micros);
-  }
+  AddTrace(trace, "context", 0, 0, context_micros);
   std::vector<Candidate> page;
   std::vector<std::string> item_arms;  // under interleaving, each item's arm
   std::vector<int> item_teams;         // and the arm's index

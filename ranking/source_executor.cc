@@ -1,5 +1,7 @@
 #include "ranking/source_executor.h"
 
+#include "ranking/stage_trace.h"
+
 namespace zhongcao::ranking {
 namespace {
 
@@ -12,6 +14,16 @@ struct Batch {
   // skipped, so work nobody waits for does not queue up under load.
   bool abandoned ABSL_GUARDED_BY(mu) = false;
 };
+
+// Runs `task` and times it.
+SourceExecutor::Outcome RunTimed(const SourceExecutor::Task& task) {
+  const StageTimer timer;
+  SourceExecutor::Outcome outcome;
+  outcome.result = task();
+  outcome.finished = true;
+  outcome.micros = timer.micros();
+  return outcome;
+}
 
 }  // namespace
 
@@ -52,13 +64,8 @@ std::vector<SourceExecutor::Outcome> SourceExecutor::RunAll(
     // decides only which ones start.
     std::vector<Outcome> outcomes(tasks.size());
     for (size_t i = 0; i < tasks.size(); ++i) {
-      const auto start = std::chrono::steady_clock::now();
-      if (start >= deadline) break;
-      outcomes[i].result = tasks[i]();
-      outcomes[i].finished = true;
-      outcomes[i].micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                               std::chrono::steady_clock::now() - start)
-                               .count();
+      if (std::chrono::steady_clock::now() >= deadline) break;
+      outcomes[i] = RunTimed(tasks[i]);
     }
     return outcomes;
   }
@@ -76,16 +83,9 @@ std::vector<SourceExecutor::Outcome> SourceExecutor::RunAll(
           absl::MutexLock batch_lock(&batch->mu);
           if (batch->abandoned) return;
         }
-        const auto start = std::chrono::steady_clock::now();
-        absl::StatusOr<std::vector<Candidate>> result = task();
-        const int64_t micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::steady_clock::now() - start)
-                                   .count();
+        Outcome outcome = RunTimed(task);
         absl::MutexLock batch_lock(&batch->mu);
-        Outcome& outcome = batch->outcomes[i];
-        outcome.finished = true;
-        outcome.result = std::move(result);
-        outcome.micros = micros;
+        batch->outcomes[i] = std::move(outcome);
         --batch->remaining;
       });
     }

@@ -260,6 +260,7 @@ TEST_F(FeedTest, DebugTrace_TimesTheContextThenEveryStageInOrder) {
   // side of hydration (some need the items' rows); then scoring and
   // re-ranking. Each stage once.
   EXPECT_EQ(traced.trace(0).stage(), "context");
+  EXPECT_GT(traced.trace(0).micros(), 0) << "the user's reads are timed";
   auto phase = [](const std::string& stage) {
     const std::vector<std::pair<std::string, int>> phases = {
         {"context", 0}, {"source:", 1}, {"filter:", 2},
