@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "store/history_wire.h"
 #include "store/trending.h"
 
 namespace zhongcao::store {
@@ -78,17 +79,24 @@ CovisitRow CovisitRowAt(const CovisitRecord& record, int64_t now_ms, int64_t tau
   return row;
 }
 
-void CovisitPairer::StartUser(const std::string& user_id, const UserHistory& history) {
+absl::Status CovisitPairer::StartUser(const std::string& user_id,
+                                      absl::string_view history) {
   std::vector<std::string>& recent = recent_[user_id];
   recent.clear();
+  absl::StatusOr<std::vector<absl::string_view>> events = HistoryEvents(history);
+  if (!events.ok()) return events.status();
   const size_t room = static_cast<size_t>(options_.window) + 1;
-  for (int i = history.events_size() - 1; i >= 0 && recent.size() < room; --i) {
-    const RecentEvent& event = history.events(i);
+  RecentEvent event;
+  for (auto it = events->rbegin(); it != events->rend() && recent.size() < room; ++it) {
+    if (!event.ParseFromArray(it->data(), static_cast<int>(it->size()))) {
+      return absl::DataLossError("unparseable history event");
+    }
     if (TrendWeight(event.type()) <= 0) continue;
     if (std::find(recent.begin(), recent.end(), event.item_id()) == recent.end()) {
       recent.push_back(event.item_id());
     }
   }
+  return absl::OkStatus();
 }
 
 void CovisitPairer::Add(const v1::Event& event) {

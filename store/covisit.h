@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "store/records.pb.h"
 #include "zhongcao/v1/types.pb.h"
 
@@ -63,8 +65,13 @@ class CovisitPairer {
   explicit CovisitPairer(const CovisitOptions& options) : options_(options) {}
 
   bool enabled() const { return options_.window > 0; }
-  // The user's stored history (oldest first), before this batch.
-  void StartUser(const std::string& user_id, const UserHistory& history);
+  // The user's stored history before this batch: a serialized UserHistory
+  // (oldest first), empty for none. Only its newest events are parsed, as
+  // many as the window needs: a history holds up to the store's
+  // history_limit events, and parsing all of them for every batch made a
+  // user's events cost in proportion to their history. DataLoss when the
+  // bytes are not a history.
+  absl::Status StartUser(const std::string& user_id, absl::string_view history);
   // Pairs the event with the user's previous items, then makes its item the
   // user's newest. Events that weigh nothing (impressions) are ignored.
   void Add(const v1::Event& event);

@@ -568,15 +568,15 @@ absl::Status FeatureStore::StartCovisitUsers(std::span<const v1::Event> events,
   db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kHistories], keys.size(),
                 keys.data(), values.data(), statuses.data());
   for (size_t i = 0; i < keys.size(); ++i) {
-    const std::string user_id = keys[i].ToString();
-    if (statuses[i].IsNotFound()) {
-      pairer->StartUser(user_id, UserHistory());
-      continue;
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
+      return ToStatus(statuses[i], "reading histories");
     }
-    if (!statuses[i].ok()) return ToStatus(statuses[i], "reading histories");
-    absl::StatusOr<UserHistory> history = Parse<UserHistory>(values[i], "history");
-    if (!history.ok()) return history.status();
-    pairer->StartUser(user_id, *history);
+    const absl::string_view history =
+        statuses[i].ok() ? absl::string_view(values[i].data(), values[i].size())
+                         : absl::string_view();
+    if (absl::Status s = pairer->StartUser(keys[i].ToString(), history); !s.ok()) {
+      return s;
+    }
   }
   return absl::OkStatus();
 }

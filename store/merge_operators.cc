@@ -5,10 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/reflection.h"
 #include "store/covisit.h"
+#include "store/history_wire.h"
 #include "store/records.pb.h"
 #include "store/trending.h"
 
@@ -47,48 +50,53 @@ class CountersMergeOperator : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "zhongcao.ItemCounters.sum"; }
 };
 
-// Appends all pending operands at once: a serialized UserHistory is a list
-// of events, so parsing an operand into the history appends its events.
-// Merging pairwise would parse and write the whole history (up to
-// `limit` events) once per operand.
+// Appends the operands' events to the existing value's and keeps the newest
+// `limit`, moving the events' bytes without parsing them: parsing and
+// writing back every event of the history (up to `limit`) on each read and
+// compaction made a user's writes cost in proportion to their history.
 class HistoryMergeOperator : public rocksdb::MergeOperator {
  public:
   explicit HistoryMergeOperator(int limit) : limit_(limit) {}
 
   bool FullMergeV2(const MergeOperationInput& in,
                    MergeOperationOutput* out) const override {
-    UserHistory history;
-    if (in.existing_value != nullptr && !Append(*in.existing_value, &history)) {
+    std::vector<absl::string_view> events;
+    if (in.existing_value != nullptr && !Append(*in.existing_value, &events)) {
       return false;
     }
-    return AppendAll(in.operand_list, &history, &out->new_value);
+    return AppendAll(in.operand_list, &events, &out->new_value);
   }
 
   bool PartialMergeMulti(const rocksdb::Slice& /*key*/,
                          const std::deque<rocksdb::Slice>& operands,
                          std::string* new_value,
                          rocksdb::Logger* /*logger*/) const override {
-    UserHistory history;
-    return AppendAll(operands, &history, new_value);
+    std::vector<absl::string_view> events;
+    return AppendAll(operands, &events, new_value);
   }
 
   const char* Name() const override { return "zhongcao.UserHistory.append"; }
 
  private:
-  static bool Append(const rocksdb::Slice& bytes, UserHistory* history) {
-    google::protobuf::io::CodedInputStream input(
-        reinterpret_cast<const uint8_t*>(bytes.data()), static_cast<int>(bytes.size()));
-    return history->MergeFromCodedStream(&input) && input.ConsumedEntireMessage();
+  static bool Append(const rocksdb::Slice& bytes,
+                     std::vector<absl::string_view>* events) {
+    absl::StatusOr<std::vector<absl::string_view>> more =
+        HistoryEvents(absl::string_view(bytes.data(), bytes.size()));
+    if (!more.ok()) return false;
+    events->insert(events->end(), more->begin(), more->end());
+    return true;
   }
 
   template <typename Operands>
-  bool AppendAll(const Operands& operands, UserHistory* history, std::string* out) const {
+  bool AppendAll(const Operands& operands, std::vector<absl::string_view>* events,
+                 std::string* out) const {
     for (const rocksdb::Slice& operand : operands) {
-      if (!Append(operand, history)) return false;
+      if (!Append(operand, events)) return false;
     }
-    const int excess = history->events_size() - limit_;
-    if (excess > 0) history->mutable_events()->DeleteSubrange(0, excess);
-    return history->SerializeToString(out);
+    const size_t keep = std::min(events->size(), static_cast<size_t>(limit_));
+    out->clear();
+    AppendHistoryEvents(std::span(*events).last(keep), out);
+    return true;
   }
 
   int limit_;

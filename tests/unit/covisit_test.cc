@@ -1,6 +1,7 @@
 // Unit tests of the feature store's co-visitation rows (store/covisit.h):
 // pairing by window and direction, event weights, decay, truncation with the
-// total kept, batch order, deletes and reopening.
+// total kept, batch order, deletes and reopening; and the history bytes
+// (store/history_wire.h) the pairing reads.
 #include "store/covisit.h"
 
 #include <unistd.h>
@@ -13,14 +14,18 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/feature_store.h"
+#include "store/history_wire.h"
 
 namespace zhongcao::store {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::_;
+using ::testing::Contains;
 using ::testing::DoubleNear;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::Pair;
 
 constexpr int64_t kT = 1'700'000'000'000;
@@ -218,6 +223,59 @@ TEST_F(CovisitStoreTest, Reopen_RowsAndHistoriesSurvive) {
   Record({Click("u", "c")});
   EXPECT_THAT(Row("a").neighbors, ElementsAre(Pair("b", DoubleNear(1, 1e-9)),
                                               Pair("c", DoubleNear(0.5, 1e-9))));
+}
+
+TEST_F(CovisitStoreTest, Reopen_PairsWithTheNewestOfALongStoredHistory) {
+  window_ = 2;
+  Reopen();
+  // A long history whose newest distinct weighted items are a, then b: the
+  // repeat of a and the impression after it do not count.
+  std::vector<v1::Event> history;
+  for (int i = 0; i < 300; ++i) history.push_back(Click("u", "old" + std::to_string(i)));
+  for (const char* item : {"b", "a", "b", "a"}) history.push_back(Click("u", item));
+  history.push_back(Event("u", "shown", v1::EVENT_TYPE_IMPRESSION));
+  Record(history);
+  Reopen();
+  Record({Click("u", "c")});
+  EXPECT_THAT(Row("c").neighbors, ElementsAre(Pair("a", DoubleNear(0.5, 1e-9)),
+                                              Pair("b", DoubleNear(0.25, 1e-9))));
+  EXPECT_THAT(Row("old299").neighbors, Not(Contains(Pair("c", _))));
+}
+
+TEST(CovisitPairer, StartUser_RefusesBytesThatAreNotAHistory) {
+  CovisitPairer pairer(CovisitOptions{});
+  EXPECT_TRUE(pairer.StartUser("u", "").ok());
+  UserHistory history;
+  history.add_events()->set_item_id("a");
+  const std::string bytes = history.SerializeAsString();
+  EXPECT_TRUE(pairer.StartUser("u", bytes).ok());
+  EXPECT_EQ(pairer.StartUser("u", bytes.substr(0, bytes.size() - 1)).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(pairer.StartUser("u", "\xff\xff\xff").code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(HistoryWire, EventsRoundTripByteForByteAndOtherFieldsAreSkipped) {
+  UserHistory history;
+  for (const char* item : {"a", "b", "c"}) {
+    RecentEvent* event = history.add_events();
+    event->set_item_id(item);
+    event->set_type(v1::EVENT_TYPE_LIKE);
+    event->set_timestamp_ms(kT);
+  }
+  const std::string bytes = history.SerializeAsString();
+  absl::StatusOr<std::vector<absl::string_view>> events = HistoryEvents(bytes);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 3u);
+  RecentEvent second;
+  ASSERT_TRUE(second.ParseFromArray((*events)[1].data(), (*events)[1].size()));
+  EXPECT_EQ(second.item_id(), "b");
+  std::string written;
+  AppendHistoryEvents(*events, &written);
+  EXPECT_EQ(written, bytes);
+  // An unknown varint field (number 2) between the events is stepped over.
+  const std::string with_other = std::string("\x10\x07") + bytes;
+  ASSERT_TRUE(HistoryEvents(with_other).ok());
+  EXPECT_EQ(HistoryEvents(with_other)->size(), 3u);
 }
 
 TEST(CovisitStoreOptions, InvalidOptionsAreRefused) {
