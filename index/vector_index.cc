@@ -148,6 +148,12 @@ absl::StatusOr<SnapshotManifest> ReadManifest(const std::filesystem::path& dir) 
 
 }  // namespace
 
+class ResolvedIds {
+ public:
+  const VectorIndex* index = nullptr;  // the index whose internal ids these are
+  Roaring ids;
+};
+
 struct VectorIndex::State {
   explicit State(const IndexOptions& index_options)
       : options(index_options), growing(index_options.dim) {}
@@ -278,19 +284,25 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
   if (absl::Status s = CheckVector(query, state_->options.dim, "query"); !s.ok()) {
     return s;
   }
+  if (filter.exclude_resolved != nullptr && filter.exclude_resolved->index != this) {
+    return absl::InvalidArgumentError("exclude_resolved was resolved by another index");
+  }
   absl::ReaderMutexLock lock(&state_->mu);
   const State& st = *state_;
   std::shared_ptr<const Roaring> shared_allowed = st.attributes.Allowed(filter);
+  const bool excludes = !filter.exclude_ids.empty() || filter.exclude_resolved != nullptr;
   Roaring with_exclusions;
-  if (!filter.exclude_ids.empty()) {
+  if (excludes) {
     with_exclusions = *shared_allowed;
+    if (filter.exclude_resolved != nullptr)
+      with_exclusions -= filter.exclude_resolved->ids;
     for (const std::string& id : filter.exclude_ids) {
       if (auto it = st.live_ids.find(id); it != st.live_ids.end()) {
         with_exclusions.remove(*it);
       }
     }
   }
-  const Roaring& allowed = filter.exclude_ids.empty() ? *shared_allowed : with_exclusions;
+  const Roaring& allowed = excludes ? with_exclusions : *shared_allowed;
   const uint32_t total = st.ids.size();
   const int dim = st.options.dim;
   std::vector<std::pair<uint32_t, float>> hits;
@@ -377,6 +389,25 @@ std::vector<bool> VectorIndex::CopyVectors(std::span<const std::string> ids,
     found[i] = true;
   }
   return found;
+}
+
+std::shared_ptr<const ResolvedIds> VectorIndex::Resolve(
+    std::span<const absl::string_view> ids) const {
+  auto resolved = std::make_shared<ResolvedIds>();
+  resolved->index = this;
+  std::vector<uint32_t> internal;
+  internal.reserve(ids.size());
+  {
+    absl::ReaderMutexLock lock(&state_->mu);
+    for (absl::string_view id : ids) state_->live_ids.prefetch(id);
+    for (absl::string_view id : ids) {
+      if (auto it = state_->live_ids.find(id); it != state_->live_ids.end()) {
+        internal.push_back(*it);
+      }
+    }
+  }
+  resolved->ids.addMany(internal.size(), internal.data());
+  return resolved;
 }
 
 std::vector<size_t> VectorIndex::Absent(std::span<const std::string> ids) const {

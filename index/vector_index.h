@@ -33,12 +33,18 @@ struct ItemAttributes {
 
 inline constexpr int kMaxKinds = 8;
 
+// Ids looked up once in one index (VectorIndex::Resolve), for several
+// searches of one request to leave out without each looking up every id.
+class ResolvedIds;
+
 // Restricts a search; every field defaults to "no restriction".
 struct SearchFilter {
   uint32_t kind_mask = 0xFF;  // bit (1 << kind) set: kind allowed
   std::string region;         // empty: any region
   bool available_only = false;
-  std::vector<std::string> exclude_ids;  // e.g. items the user has seen
+  std::vector<std::string> exclude_ids;  // e.g. the item a search is about
+  // Also left out, e.g. a user's seen items; resolved by the index searched.
+  std::shared_ptr<const ResolvedIds> exclude_resolved;
 };
 
 struct Hit {
@@ -149,6 +155,13 @@ class VectorIndex {
 
   // The positions in `ids` of those that are not live here, in order.
   std::vector<size_t> Absent(std::span<const std::string> ids) const;
+
+  // The live ones of `ids`, for SearchFilter::exclude_resolved of searches
+  // of this index. An id upserted again after this call may be missed by
+  // them (a re-upsert can move an item), so callers that must never see
+  // an id filter the hits as well.
+  std::shared_ptr<const ResolvedIds> Resolve(
+      std::span<const absl::string_view> ids) const;
 
   // Folds every live vector into a new main segment built with the factory
   // string, and empties the growing segment. Searches wait while it runs,

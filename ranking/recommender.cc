@@ -271,6 +271,11 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
   for (const store::RecentEvent& event : context->user.history.events()) {
     context->seen.insert(event.item_id());
   }
+  if (!context->seen.empty() &&
+      (settings.budgets.ann_user > 0 || settings.budgets.ann_session > 0)) {
+    const std::vector<absl::string_view> seen(context->seen.begin(), context->seen.end());
+    context->seen_in_index = context->item_index->index->Resolve(seen);
+  }
   // Co-occurrence with the latest items: one read of their rows, shared by
   // the covisit source and the scorer.
   if (settings.budgets.covisit > 0 || settings.weights.covisit != 0) {

@@ -14,7 +14,11 @@ absl::StatusOr<std::vector<Candidate>> AnnSource::Fetch(const FeedContext& conte
   filter.kind_mask = context.kind_mask;
   filter.region = context.region;
   filter.available_only = true;
-  filter.exclude_ids.assign(context.seen.begin(), context.seen.end());
+  if (context.seen_in_index != nullptr) {
+    filter.exclude_resolved = context.seen_in_index;
+  } else {
+    filter.exclude_ids.assign(context.seen.begin(), context.seen.end());
+  }
   // Items served on earlier pages are known only by hash, so ask for that
   // many more; the page filter drops them.
   const int k = budget + static_cast<int>(context.served.size());

@@ -787,6 +787,40 @@ TEST(VectorIndexFilters, Search_FilteredGraphSearch_ReturnsMinOfKAndAllowed) {
   }
 }
 
+// Ids resolved once leave the same items out as the same ids given by
+// name, in the main segment and the growing one, and belong to their index.
+TEST(VectorIndexFilters, Search_ExcludeResolved_LeavesOutTheSameItemsAsByName) {
+  IndexOptions options = Options("HNSW32,Flat");
+  options.exact_search_max_candidates = 0;
+  options.exact_search_cost_weight = 0;
+  std::unique_ptr<VectorIndex> index = MakeIndex(options);
+  Catalog catalog;
+  UpsertAll(*index, catalog, MixedItems(ClusteredVectors(1500, kDim, 15, 91), "m"));
+  ASSERT_TRUE(index->BuildMain().ok());
+  UpsertAll(*index, catalog, MixedItems(ClusteredVectors(200, kDim, 15, 92), "g"));
+  const std::vector<float> query = ClusteredVectors(1, kDim, 15, 93)[0];
+  // The best hits of both segments, and an id the index does not hold.
+  std::vector<std::string> excluded = {"unknown"};
+  for (const Hit& h : SearchOk(*index, query, 30)) excluded.push_back(h.id);
+  const std::vector<absl::string_view> views(excluded.begin(), excluded.end());
+
+  SearchFilter by_name = AvailableFilter();
+  by_name.exclude_ids = excluded;
+  SearchFilter resolved = AvailableFilter();
+  resolved.exclude_resolved = index->Resolve(views);
+  const std::vector<Hit> hits = SearchOk(*index, query, 100, resolved);
+  ASSERT_EQ(hits.size(), 100u);
+  for (const Hit& h : hits) {
+    EXPECT_EQ(std::find(excluded.begin(), excluded.end(), h.id), excluded.end()) << h.id;
+    EXPECT_TRUE(Passes(catalog.at(h.id), resolved)) << h.id;
+  }
+  ExpectSameHits(hits, SearchOk(*index, query, 100, by_name));
+
+  std::unique_ptr<VectorIndex> other = MakeIndex(options);
+  EXPECT_EQ(other->Search(query, 10, resolved).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 // The main segment is scanned or walked by estimated cost, which follows
 // the allowed fraction as well as the allowed count: a walk passes ~1/f
 // nodes per allowed one.
