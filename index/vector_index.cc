@@ -151,6 +151,7 @@ absl::StatusOr<SnapshotManifest> ReadManifest(const std::filesystem::path& dir) 
 class ResolvedIds {
  public:
   const VectorIndex* index = nullptr;  // the index whose internal ids these are
+  uint64_t numbering = 0;              // its State::numbering then
   Roaring ids;
 };
 
@@ -173,6 +174,9 @@ struct VectorIndex::State {
   // The live internal ids, found by external id. Its functors point at
   // `ids`, which is why it is rebuilt, never moved in, when `ids` is replaced.
   LiveIdSet live_ids ABSL_GUARDED_BY(mu){0, ExternalIdHash{&ids}, ExternalIdEq{&ids}};
+  // Advanced whenever internal ids are renumbered (BuildMain), so that ids
+  // resolved before cannot leave the wrong items out.
+  uint64_t numbering ABSL_GUARDED_BY(mu) = 0;
   AttributeBitmaps attributes ABSL_GUARDED_BY(mu);
   uint64_t watermark ABSL_GUARDED_BY(mu) = 0;
   std::string version ABSL_GUARDED_BY(mu);
@@ -289,6 +293,11 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
   }
   absl::ReaderMutexLock lock(&state_->mu);
   const State& st = *state_;
+  if (filter.exclude_resolved != nullptr &&
+      filter.exclude_resolved->numbering != st.numbering) {
+    return absl::FailedPreconditionError(
+        "exclude_resolved was resolved before the index was rebuilt");
+  }
   std::shared_ptr<const Roaring> shared_allowed = st.attributes.Allowed(filter);
   const bool excludes = !filter.exclude_ids.empty() || filter.exclude_resolved != nullptr;
   Roaring with_exclusions;
@@ -399,6 +408,7 @@ std::shared_ptr<const ResolvedIds> VectorIndex::Resolve(
   internal.reserve(ids.size());
   {
     absl::ReaderMutexLock lock(&state_->mu);
+    resolved->numbering = state_->numbering;
     for (absl::string_view id : ids) state_->live_ids.prefetch(id);
     for (absl::string_view id : ids) {
       if (auto it = state_->live_ids.find(id); it != state_->live_ids.end()) {
@@ -471,6 +481,7 @@ absl::Status VectorIndex::BuildMain(const BuildProgress& progress) {
   st.ids = std::move(copy.ids);
   st.attributes = std::move(copy.attributes);
   st.AllIdsLive();
+  ++st.numbering;
   return absl::OkStatus();
 }
 

@@ -159,7 +159,8 @@ class VectorIndex {
   // The live ones of `ids`, for SearchFilter::exclude_resolved of searches
   // of this index. An id upserted again after this call may be missed by
   // them (a re-upsert can move an item), so callers that must never see
-  // an id filter the hits as well.
+  // an id filter the hits as well. BuildMain renumbers the items: searches
+  // given ids resolved before it fail with FailedPrecondition.
   std::shared_ptr<const ResolvedIds> Resolve(
       std::span<const absl::string_view> ids) const;
 

@@ -819,6 +819,13 @@ TEST(VectorIndexFilters, Search_ExcludeResolved_LeavesOutTheSameItemsAsByName) {
   std::unique_ptr<VectorIndex> other = MakeIndex(options);
   EXPECT_EQ(other->Search(query, 10, resolved).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // A rebuild renumbers the items: ids resolved before it are refused.
+  ASSERT_TRUE(index->BuildMain().ok());
+  EXPECT_EQ(index->Search(query, 10, resolved).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  resolved.exclude_resolved = index->Resolve(views);
+  ExpectSameHits(SearchOk(*index, query, 100, resolved),
+                 SearchOk(*index, query, 100, by_name));
 }
 
 // The main segment is scanned or walked by estimated cost, which follows
