@@ -83,11 +83,11 @@ absl::Status CovisitPairer::StartUser(const std::string& user_id,
                                       absl::string_view history) {
   std::vector<std::string>& recent = recent_[user_id];
   recent.clear();
-  absl::StatusOr<std::vector<absl::string_view>> events = HistoryEvents(history);
-  if (!events.ok()) return events.status();
+  std::vector<absl::string_view> events;
+  if (absl::Status s = HistoryEvents(history, &events); !s.ok()) return s;
   const size_t room = static_cast<size_t>(options_.window) + 1;
   RecentEvent event;
-  for (auto it = events->rbegin(); it != events->rend() && recent.size() < room; ++it) {
+  for (auto it = events.rbegin(); it != events.rend() && recent.size() < room; ++it) {
     if (!event.ParseFromArray(it->data(), static_cast<int>(it->size()))) {
       return absl::DataLossError("unparseable history event");
     }

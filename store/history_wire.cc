@@ -17,9 +17,9 @@ constexpr uint32_t kEventTag = WireFormatLite::MakeTag(
 
 }  // namespace
 
-absl::StatusOr<std::vector<absl::string_view>> HistoryEvents(absl::string_view history) {
+absl::Status HistoryEvents(absl::string_view history,
+                           std::vector<absl::string_view>* events) {
   const absl::Status malformed = absl::DataLossError("unparseable history");
-  std::vector<absl::string_view> events;
   google::protobuf::io::CodedInputStream in(
       reinterpret_cast<const uint8_t*>(history.data()), static_cast<int>(history.size()));
   while (const uint32_t tag = in.ReadTag()) {
@@ -31,11 +31,11 @@ absl::StatusOr<std::vector<absl::string_view>> HistoryEvents(absl::string_view h
     if (!in.ReadVarint32(&length)) return malformed;
     const int begin = in.CurrentPosition();
     if (!in.Skip(static_cast<int>(length))) return malformed;
-    events.push_back(history.substr(begin, length));
+    events->push_back(history.substr(begin, length));
   }
   // A tag of 0 is the end of the bytes, or a tag that could not be read.
   if (!in.ConsumedEntireMessage()) return malformed;
-  return events;
+  return absl::OkStatus();
 }
 
 void AppendHistoryEvents(std::span<const absl::string_view> events, std::string* out) {

@@ -9,15 +9,17 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
 namespace zhongcao::store {
 
-// The bytes of each event of a serialized UserHistory, oldest first,
-// viewing into `history`. Fields other than the events are skipped. DataLoss
-// when the bytes are not a UserHistory.
-absl::StatusOr<std::vector<absl::string_view>> HistoryEvents(absl::string_view history);
+// Appends to `events` the bytes of each event of a serialized UserHistory,
+// oldest first, viewing into `history`, so that a merge gathers the events
+// of many operands into one list. Fields other than the events are
+// skipped. DataLoss when the bytes are not a UserHistory.
+absl::Status HistoryEvents(absl::string_view history,
+                           std::vector<absl::string_view>* events);
 
 // Appends the events to `out` as a serialized UserHistory.
 void AppendHistoryEvents(std::span<const absl::string_view> events, std::string* out);

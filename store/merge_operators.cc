@@ -5,10 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/reflection.h"
 #include "store/covisit.h"
 #include "store/history_wire.h"
@@ -80,11 +78,7 @@ class HistoryMergeOperator : public rocksdb::MergeOperator {
  private:
   static bool Append(const rocksdb::Slice& bytes,
                      std::vector<absl::string_view>* events) {
-    absl::StatusOr<std::vector<absl::string_view>> more =
-        HistoryEvents(absl::string_view(bytes.data(), bytes.size()));
-    if (!more.ok()) return false;
-    events->insert(events->end(), more->begin(), more->end());
-    return true;
+    return HistoryEvents(absl::string_view(bytes.data(), bytes.size()), events).ok();
   }
 
   template <typename Operands>
