@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "store/history_wire.h"
+#include "store/recent_items_memo.h"
 #include "store/trending.h"
 
 namespace zhongcao::store {
@@ -81,7 +82,7 @@ CovisitRow CovisitRowAt(const CovisitRecord& record, int64_t now_ms, int64_t tau
 
 absl::Status CovisitPairer::StartUser(const std::string& user_id,
                                       absl::string_view history) {
-  std::vector<std::string>& recent = recent_[user_id];
+  std::vector<std::string>& recent = users_[user_id].recent;
   recent.clear();
   std::vector<absl::string_view> events;
   if (absl::Status s = HistoryEvents(history, &events); !s.ok()) return s;
@@ -99,10 +100,16 @@ absl::Status CovisitPairer::StartUser(const std::string& user_id,
   return absl::OkStatus();
 }
 
+void CovisitPairer::StartUserFrom(const std::string& user_id,
+                                  std::vector<std::string> recent) {
+  users_[user_id].recent = std::move(recent);
+}
+
 void CovisitPairer::Add(const v1::Event& event) {
   const double weight = TrendWeight(event.type());
   if (weight <= 0 || !enabled()) return;
-  std::vector<std::string>& recent = recent_[event.user_id()];
+  UserItems& user = users_[event.user_id()];
+  const std::vector<std::string>& recent = user.recent;
   const std::string& item = event.item_id();
   int d = 0;
   for (const std::string& previous : recent) {
@@ -113,11 +120,8 @@ void CovisitPairer::Add(const v1::Event& event) {
       AddWeight(item, previous, options_.backward * weight / d, event.timestamp_ms());
     }
   }
-  // The item becomes the user's newest.
-  auto it = std::find(recent.begin(), recent.end(), item);
-  if (it != recent.end()) recent.erase(it);
-  recent.insert(recent.begin(), item);
-  if (recent.size() > static_cast<size_t>(options_.window) + 1) recent.pop_back();
+  MakeNewest(item, static_cast<size_t>(options_.window) + 1, &user.recent);
+  user.batch.push_back(item);
 }
 
 void CovisitPairer::AddWeight(const std::string& from, const std::string& to,

@@ -72,11 +72,22 @@ class CovisitPairer {
   // user's events cost in proportion to their history. DataLoss when the
   // bytes are not a history.
   absl::Status StartUser(const std::string& user_id, absl::string_view history);
+  // The same from the user's list as a RecentItemsMemo held it.
+  void StartUserFrom(const std::string& user_id, std::vector<std::string> recent);
   // Pairs the event with the user's previous items, then makes its item the
   // user's newest. Events that weigh nothing (impressions) are ignored.
   void Add(const v1::Event& event);
-  // The operands, by source item id; leaves the pairer empty.
+  // The operands, by source item id; none are left behind (users() stay).
   absl::flat_hash_map<std::string, CovisitRecord> TakeOperands();
+
+  // Per user of the batch: their distinct items with weight, newest first,
+  // at most window + 1 (one more, so that `window` remain after skipping
+  // the event's own item), and the batch's weighing items, oldest first.
+  struct UserItems {
+    std::vector<std::string> recent;
+    std::vector<std::string> batch;
+  };
+  const absl::flat_hash_map<std::string, UserItems>& users() const { return users_; }
 
  private:
   struct PendingRow {
@@ -88,9 +99,7 @@ class CovisitPairer {
                  int64_t at_ms);
 
   CovisitOptions options_;
-  // Per user: distinct items with weight, newest first, at most window + 1
-  // (one more, so that `window` remain after skipping the event's own item).
-  absl::flat_hash_map<std::string, std::vector<std::string>> recent_;
+  absl::flat_hash_map<std::string, UserItems> users_;
   absl::flat_hash_map<std::string, PendingRow> rows_;
 };
 

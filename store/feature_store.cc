@@ -183,7 +183,9 @@ FeatureStore::FeatureStore(StoreOptions options, std::unique_ptr<rocksdb::DB> db
       db_(std::move(db)),
       handles_(std::move(handles)),
       item_cache_(std::make_unique<RowCache<CachedItem>>(options_.item_cache_bytes)),
-      creator_cache_(std::make_unique<RowCache<v1::Creator>>(kCreatorCacheBytes)) {}
+      creator_cache_(std::make_unique<RowCache<v1::Creator>>(kCreatorCacheBytes)),
+      recent_items_(options_.recent_items_users,
+                    static_cast<size_t>(std::max(options_.covisit_window, 0)) + 1) {}
 
 FeatureStore::~FeatureStore() {
   handles_.reset();  // column family handles go before the DB
@@ -558,9 +560,15 @@ absl::Status FeatureStore::StartCovisitUsers(std::span<const v1::Event> events,
                                              CovisitPairer* pairer) const {
   absl::flat_hash_set<absl::string_view> users;
   std::vector<rocksdb::Slice> keys;
+  std::vector<std::string> recent;
   for (const v1::Event& event : events) {
     if (TrendWeight(event.type()) <= 0) continue;
-    if (users.insert(event.user_id()).second) keys.emplace_back(event.user_id());
+    if (!users.insert(event.user_id()).second) continue;
+    if (recent_items_.Find(event.user_id(), &recent)) {
+      pairer->StartUserFrom(event.user_id(), std::move(recent));
+    } else {
+      keys.emplace_back(event.user_id());
+    }
   }
   if (keys.empty()) return absl::OkStatus();
   std::vector<rocksdb::PinnableSlice> values(keys.size());
@@ -675,6 +683,11 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
   if (absl::Status s = ToStatus(db_->Write(write_options, &batch), "recording events");
       !s.ok()) {
     return s;
+  }
+  // Only now: a list kept for a batch that failed would pair the user's
+  // next events with items their history never got.
+  for (const auto& [user_id, items] : covisit.users()) {
+    if (!items.batch.empty()) recent_items_.Update(user_id, items.batch, items.recent);
   }
   std::vector<std::string> counted;
   counted.reserve(counters.size());

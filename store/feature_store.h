@@ -24,6 +24,7 @@
 #include "store/covisit.h"
 #include "store/log_query.h"
 #include "store/newest_items.h"
+#include "store/recent_items_memo.h"
 #include "store/records.pb.h"
 #include "store/trending.h"
 #include "zhongcao/v1/types.pb.h"
@@ -75,6 +76,9 @@ struct StoreOptions {
   double covisit_backward = 0.25;
   int64_t covisit_tau_ms = 30LL * 24 * 3600 * 1000;
   int covisit_row_limit = 200;
+  // Users whose newest items the pairing keeps in memory rather than
+  // reading their histories (store/recent_items_memo.h); ~300 bytes each.
+  size_t recent_items_users = 1 << 17;
   // RecordEvents keeps every event that names a request id in the outcome
   // log too (see ReadOutcomes), in the same durable batch.
   bool outcome_log = true;
@@ -264,6 +268,8 @@ class FeatureStore {
   std::unique_ptr<RowCache<v1::Creator>> creator_cache_;
   // Filled by NewestItems, a const read; emptied by item writes.
   mutable NewestItemsMemo newest_items_;
+  // Where co-visitation pairing starts for recently active users.
+  RecentItemsMemo recent_items_;
   // Serialises catalog writes: each reads old rows to keep secondary keys,
   // counts and the change-log sequence exact. Events do not take it.
   mutable absl::Mutex write_mu_;

@@ -1,7 +1,8 @@
 // Unit tests of the feature store's co-visitation rows (store/covisit.h):
 // pairing by window and direction, event weights, decay, truncation with the
-// total kept, batch order, deletes and reopening; and the history bytes
-// (store/history_wire.h) the pairing reads.
+// total kept, batch order, deletes and reopening; the history bytes
+// (store/history_wire.h) the pairing reads, and the users' kept lists
+// (store/recent_items_memo.h) it reads instead.
 #include "store/covisit.h"
 
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "store/feature_store.h"
 #include "store/history_wire.h"
+#include "store/recent_items_memo.h"
 
 namespace zhongcao::store {
 namespace {
@@ -72,6 +74,7 @@ class CovisitStoreTest : public ::testing::Test {
     options.covisit_backward = backward_;
     options.covisit_tau_ms = kTau;
     options.covisit_row_limit = row_limit_;
+    options.recent_items_users = recent_items_users_;
     absl::StatusOr<std::unique_ptr<FeatureStore>> store = FeatureStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
@@ -91,6 +94,7 @@ class CovisitStoreTest : public ::testing::Test {
   int window_ = 5;
   double backward_ = 0.5;
   int row_limit_ = 200;
+  size_t recent_items_users_ = StoreOptions().recent_items_users;
   fs::path dir_;
   std::unique_ptr<FeatureStore> store_;
 };
@@ -240,6 +244,100 @@ TEST_F(CovisitStoreTest, Reopen_PairsWithTheNewestOfALongStoredHistory) {
   EXPECT_THAT(Row("c").neighbors, ElementsAre(Pair("a", DoubleNear(0.5, 1e-9)),
                                               Pair("b", DoubleNear(0.25, 1e-9))));
   EXPECT_THAT(Row("old299").neighbors, Not(Contains(Pair("c", _))));
+}
+
+// Batches that revisit items, mix users and carry impressions: the rows
+// they leave must not depend on whether pairing started from the kept
+// lists or from the histories.
+std::vector<std::vector<v1::Event>> MixedBatches() {
+  std::vector<std::vector<v1::Event>> batches;
+  for (int b = 0; b < 12; ++b) {
+    std::vector<v1::Event> batch;
+    for (int e = 0; e < 7; ++e) {
+      const std::string user = "u" + std::to_string((b + e) % 5);
+      const std::string item = "i" + std::to_string((b * 7 + e * 3) % 11);
+      const int64_t ts = kT + b * 1000 + e;
+      batch.push_back(e % 4 == 3 ? Event(user, item, v1::EVENT_TYPE_IMPRESSION, ts)
+                                 : Click(user, item, ts));
+    }
+    batches.push_back(std::move(batch));
+  }
+  return batches;
+}
+
+TEST_F(CovisitStoreTest, RecentItems_KeptListsPairLikeTheHistories) {
+  std::vector<std::vector<CovisitRow>> rows_by_size;
+  for (size_t users : {size_t{0}, size_t{1}, size_t{1} << 17}) {
+    recent_items_users_ = users;
+    store_.reset();
+    fs::remove_all(dir_);
+    Reopen();
+    for (const std::vector<v1::Event>& batch : MixedBatches()) Record(batch);
+    std::vector<std::string> items;
+    for (int i = 0; i < 11; ++i) items.push_back("i" + std::to_string(i));
+    absl::StatusOr<std::vector<CovisitRow>> rows =
+        store_->ReadCovisit(items, kT + 20'000);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    rows_by_size.push_back(*std::move(rows));
+  }
+  size_t neighbors = 0;
+  for (const CovisitRow& row : rows_by_size[0]) neighbors += row.neighbors.size();
+  EXPECT_GT(neighbors, 30u);
+  for (size_t k = 1; k < rows_by_size.size(); ++k) {
+    for (size_t i = 0; i < rows_by_size[0].size(); ++i) {
+      const CovisitRow& want = rows_by_size[0][i];
+      const CovisitRow& got = rows_by_size[k][i];
+      EXPECT_NEAR(got.total, want.total, 1e-9) << "memo size #" << k << ", i" << i;
+      ASSERT_EQ(got.neighbors.size(), want.neighbors.size()) << "memo size #" << k;
+      for (size_t n = 0; n < want.neighbors.size(); ++n) {
+        EXPECT_EQ(got.neighbors[n].first, want.neighbors[n].first);
+        EXPECT_NEAR(got.neighbors[n].second, want.neighbors[n].second, 1e-9);
+      }
+    }
+  }
+}
+
+TEST(RecentItemsMemo, MakeNewestMovesARepeatToTheFrontAndKeepsTheRoom) {
+  std::vector<std::string> recent = {"c", "b", "a"};
+  MakeNewest("b", 3, &recent);
+  EXPECT_THAT(recent, ElementsAre("b", "c", "a"));
+  MakeNewest("d", 3, &recent);
+  EXPECT_THAT(recent, ElementsAre("d", "b", "c"));
+}
+
+TEST(RecentItemsMemo, UpdateKeepsANewListAndAppliesTheBatchToAHeldOne) {
+  RecentItemsMemo memo(100, 3);
+  std::vector<std::string> recent;
+  EXPECT_FALSE(memo.Find("u", &recent));
+  const std::string first[] = {"a", "b"};
+  memo.Update("u", first, {"b", "a", "old1", "old2"});
+  ASSERT_TRUE(memo.Find("u", &recent));
+  EXPECT_THAT(recent, ElementsAre("b", "a", "old1"));
+  // A batch that began before the first one was applied and ends after it
+  // (its own `newest` never saw a and b): both batches' items stay.
+  const std::string second[] = {"c", "a"};
+  memo.Update("u", second, {"a", "c", "old1"});
+  ASSERT_TRUE(memo.Find("u", &recent));
+  EXPECT_THAT(recent, ElementsAre("a", "c", "b"));
+  EXPECT_FALSE(memo.Find("v", &recent));
+}
+
+TEST(RecentItemsMemo, HoldsAtMostItsUsersAndTheNewestUpdated) {
+  RecentItemsMemo memo(32, 2);
+  std::vector<std::string> recent;
+  const std::string items[] = {"x"};
+  for (int u = 0; u < 1000; ++u) {
+    const std::string user = "u" + std::to_string(u);
+    memo.Update(user, items, {"x"});
+    ASSERT_TRUE(memo.Find(user, &recent)) << user;
+  }
+  EXPECT_LE(memo.size(), 32u);
+  EXPECT_GE(memo.size(), 16u);
+
+  RecentItemsMemo none(0, 2);
+  none.Update("u", items, {"x"});
+  EXPECT_FALSE(none.Find("u", &recent));
+  EXPECT_EQ(none.size(), 0u);
 }
 
 TEST(CovisitPairer, StartUser_RefusesBytesThatAreNotAHistory) {
