@@ -10,22 +10,30 @@
 namespace zhongcao::store {
 namespace {
 
-bool BetterNeighbor(const std::pair<std::string, double>& a,
-                    const std::pair<std::string, double>& b) {
+template <typename Id>
+bool BetterNeighbor(const std::pair<Id, double>& a, const std::pair<Id, double>& b) {
   return a.second != b.second ? a.second > b.second : a.first < b.first;
 }
 
+// Keeps the best `limit` of `weights`, best first.
+template <typename Id>
+void KeepBest(int limit, std::vector<std::pair<Id, double>>* weights) {
+  const size_t keep = std::min(weights->size(), static_cast<size_t>(std::max(limit, 0)));
+  std::partial_sort(weights->begin(), weights->begin() + keep, weights->end(),
+                    BetterNeighbor<Id>);
+  weights->resize(keep);
+}
+
 // Writes `weights` into `record` best first, at most `limit` of them.
-void FillNeighbors(std::vector<std::pair<std::string, double>> weights, int limit,
+template <typename Id>
+void FillNeighbors(std::vector<std::pair<Id, double>> weights, int limit,
                    CovisitRecord* record) {
-  const size_t keep = std::min(weights.size(), static_cast<size_t>(std::max(limit, 0)));
-  std::partial_sort(weights.begin(), weights.begin() + keep, weights.end(),
-                    BetterNeighbor);
+  KeepBest(limit, &weights);
   record->clear_neighbors();
-  for (size_t i = 0; i < keep; ++i) {
+  for (auto& [id, weight] : weights) {
     CovisitNeighbor* n = record->add_neighbors();
-    n->set_item_id(std::move(weights[i].first));
-    n->set_weight(weights[i].second);
+    n->set_item_id(std::string(id));
+    n->set_weight(weight);
   }
 }
 
@@ -36,27 +44,61 @@ double CovisitDecay(int64_t from_ms, int64_t to_ms, int64_t tau_ms) {
   return std::exp(-static_cast<double>(to_ms - from_ms) / static_cast<double>(tau_ms));
 }
 
+CovisitView SumCovisitViews(std::span<const CovisitView> rows, int64_t tau_ms,
+                            int row_limit) {
+  CovisitView out;
+  if (rows.empty()) return out;
+  // A stored row of up to row_limit neighbours plus a few small operands is
+  // the common case: only the small ones go through a hash map, and the
+  // big one is walked once against it.
+  size_t big = 0;
+  size_t others = 0;
+  out.updated_ms = rows[0].updated_ms;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    out.updated_ms = std::max(out.updated_ms, rows[r].updated_ms);
+    if (rows[r].neighbors.size() > rows[big].neighbors.size()) big = r;
+    others += rows[r].neighbors.size();
+  }
+  others -= rows[big].neighbors.size();
+  absl::flat_hash_map<absl::string_view, double> added;
+  added.reserve(others);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const double decay = CovisitDecay(rows[r].updated_ms, out.updated_ms, tau_ms);
+    out.total += decay * rows[r].total;
+    if (r == big) continue;
+    for (const auto& [id, weight] : rows[r].neighbors) added[id] += decay * weight;
+  }
+  const double big_decay = CovisitDecay(rows[big].updated_ms, out.updated_ms, tau_ms);
+  out.neighbors.reserve(rows[big].neighbors.size() + added.size());
+  for (const auto& [id, weight] : rows[big].neighbors) {
+    double sum = big_decay * weight;
+    if (auto it = added.find(id); it != added.end()) {
+      sum += it->second;
+      added.erase(it);
+    }
+    out.neighbors.emplace_back(id, sum);
+  }
+  for (const auto& [id, weight] : added) out.neighbors.emplace_back(id, weight);
+  KeepBest(row_limit, &out.neighbors);
+  return out;
+}
+
 CovisitRecord SumCovisitRecords(std::span<const CovisitRecord> records, int64_t tau_ms,
                                 int row_limit) {
+  std::vector<CovisitView> rows(records.size());
+  for (size_t r = 0; r < records.size(); ++r) {
+    rows[r].updated_ms = records[r].updated_ms();
+    rows[r].total = records[r].total();
+    rows[r].neighbors.reserve(records[r].neighbors_size());
+    for (const CovisitNeighbor& n : records[r].neighbors()) {
+      rows[r].neighbors.emplace_back(n.item_id(), n.weight());
+    }
+  }
+  CovisitView sum = SumCovisitViews(rows, tau_ms, row_limit);
   CovisitRecord out;
-  if (records.empty()) return out;
-  int64_t at = records[0].updated_ms();
-  size_t neighbors = 0;
-  for (const CovisitRecord& r : records) {
-    at = std::max(at, r.updated_ms());
-    neighbors += r.neighbors_size();
-  }
-  absl::flat_hash_map<std::string, double> sum;
-  sum.reserve(neighbors);
-  double total = 0;
-  for (const CovisitRecord& r : records) {
-    const double decay = CovisitDecay(r.updated_ms(), at, tau_ms);
-    total += decay * r.total();
-    for (const CovisitNeighbor& n : r.neighbors()) sum[n.item_id()] += decay * n.weight();
-  }
-  out.set_updated_ms(at);
-  out.set_total(total);
-  FillNeighbors({sum.begin(), sum.end()}, row_limit, &out);
+  out.set_updated_ms(sum.updated_ms);
+  out.set_total(sum.total);
+  FillNeighbors(std::move(sum.neighbors), row_limit, &out);
   return out;
 }
 
@@ -66,17 +108,17 @@ void MergeCovisitRecords(const CovisitRecord& more, int64_t tau_ms, int row_limi
   *into = SumCovisitRecords(both, tau_ms, row_limit);
 }
 
-CovisitRow CovisitRowAt(const CovisitRecord& record, int64_t now_ms, int64_t tau_ms) {
-  const double decay = CovisitDecay(record.updated_ms(), now_ms, tau_ms);
+CovisitRow CovisitRowAt(const CovisitView& view, int64_t now_ms, int64_t tau_ms) {
+  const double decay = CovisitDecay(view.updated_ms, now_ms, tau_ms);
   CovisitRow row;
-  row.total = decay * record.total();
-  row.neighbors.reserve(record.neighbors_size());
-  for (const CovisitNeighbor& n : record.neighbors()) {
-    row.neighbors.emplace_back(n.item_id(), decay * n.weight());
+  row.total = decay * view.total;
+  row.neighbors.reserve(view.neighbors.size());
+  for (const auto& [id, weight] : view.neighbors) {
+    row.neighbors.emplace_back(std::string(id), decay * weight);
   }
   // Stored best first already; sorting again costs little and keeps readers
   // safe from rows written by another version.
-  std::sort(row.neighbors.begin(), row.neighbors.end(), BetterNeighbor);
+  std::sort(row.neighbors.begin(), row.neighbors.end(), BetterNeighbor<std::string>);
   return row;
 }
 
@@ -150,7 +192,8 @@ absl::flat_hash_map<std::string, CovisitRecord> CovisitPairer::TakeOperands() {
     CovisitRecord& record = operands[id];
     record.set_updated_ms(row.updated_ms);
     record.set_total(row.total);
-    FillNeighbors({row.weights.begin(), row.weights.end()}, options_.row_limit, &record);
+    FillNeighbors<std::string>({row.weights.begin(), row.weights.end()},
+                               options_.row_limit, &record);
   }
   rows_.clear();
   return operands;

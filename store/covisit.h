@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "store/covisit_wire.h"
 #include "store/records.pb.h"
 #include "zhongcao/v1/types.pb.h"
 
@@ -49,13 +50,18 @@ double CovisitDecay(int64_t from_ms, int64_t to_ms, int64_t tau_ms);
 void MergeCovisitRecords(const CovisitRecord& more, int64_t tau_ms, int row_limit,
                          CovisitRecord* into);
 
-// The sum of `records` in one pass, as if merged pairwise but truncated
-// only once: what the merge operator does with many operands at a time.
+// The sum of `rows` in one pass, as if merged pairwise but truncated only
+// once: what the merge operator does with many operands at a time. The
+// result's ids view into `rows`.
+CovisitView SumCovisitViews(std::span<const CovisitView> rows, int64_t tau_ms,
+                            int row_limit);
+
+// The same over records.
 CovisitRecord SumCovisitRecords(std::span<const CovisitRecord> records, int64_t tau_ms,
                                 int row_limit);
 
-// `record` decayed to `now_ms` (never grown when now is earlier), best first.
-CovisitRow CovisitRowAt(const CovisitRecord& record, int64_t now_ms, int64_t tau_ms);
+// `row` decayed to `now_ms` (never grown when now is earlier), best first.
+CovisitRow CovisitRowAt(const CovisitView& row, int64_t now_ms, int64_t tau_ms);
 
 // Turns one batch of events into one merge operand per source item. Knows
 // each user's items from before the batch (StartUser) and then the batch's

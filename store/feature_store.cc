@@ -7,7 +7,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/arena.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
@@ -597,18 +596,16 @@ absl::StatusOr<std::vector<CovisitRow>> FeatureStore::ReadCovisit(
   db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kCovisit], keys.size(),
                 keys.data(), values.data(), statuses.data());
   std::vector<CovisitRow> rows(keys.size());
-  // A feed reads ~10 rows of up to covisit_row_limit neighbours, each a
-  // message and a string of its own: parsed on an arena, they are
-  // allocated in a few blocks and freed at once, not one by one.
-  google::protobuf::Arena arena;
+  CovisitView view;
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     if (!statuses[i].ok()) return ToStatus(statuses[i], "reading co-visitation");
-    auto* record = google::protobuf::Arena::CreateMessage<CovisitRecord>(&arena);
-    if (!record->ParseFromArray(values[i].data(), static_cast<int>(values[i].size()))) {
-      return absl::DataLossError("unparseable co-visitation row");
+    if (absl::Status s = ParseCovisitView(
+            absl::string_view(values[i].data(), values[i].size()), &view);
+        !s.ok()) {
+      return s;
     }
-    rows[i] = CovisitRowAt(*record, now_ms, options_.covisit_tau_ms);
+    rows[i] = CovisitRowAt(view, now_ms, options_.covisit_tau_ms);
   }
   return rows;
 }

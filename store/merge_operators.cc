@@ -131,8 +131,8 @@ class CovisitMergeOperator : public rocksdb::MergeOperator {
 
   bool FullMergeV2(const MergeOperationInput& in,
                    MergeOperationOutput* out) const override {
-    std::vector<CovisitRecord> rows(in.operand_list.size() +
-                                    (in.existing_value != nullptr ? 1 : 0));
+    std::vector<CovisitView> rows(in.operand_list.size() +
+                                  (in.existing_value != nullptr ? 1 : 0));
     size_t i = 0;
     if (in.existing_value != nullptr && !Parse(*in.existing_value, &rows[i++])) {
       return false;
@@ -140,19 +140,20 @@ class CovisitMergeOperator : public rocksdb::MergeOperator {
     for (const rocksdb::Slice& operand : in.operand_list) {
       if (!Parse(operand, &rows[i++])) return false;
     }
-    return SumCovisitRecords(rows, tau_ms_, row_limit_)
-        .SerializeToString(&out->new_value);
+    AppendCovisitView(SumCovisitViews(rows, tau_ms_, row_limit_), &out->new_value);
+    return true;
   }
 
   bool PartialMergeMulti(const rocksdb::Slice& /*key*/,
                          const std::deque<rocksdb::Slice>& operands,
                          std::string* new_value,
                          rocksdb::Logger* /*logger*/) const override {
-    std::vector<CovisitRecord> rows(operands.size());
+    std::vector<CovisitView> rows(operands.size());
     for (size_t i = 0; i < operands.size(); ++i) {
       if (!Parse(operands[i], &rows[i])) return false;
     }
-    return SumCovisitRecords(rows, tau_ms_, row_limit_).SerializeToString(new_value);
+    AppendCovisitView(SumCovisitViews(rows, tau_ms_, row_limit_), new_value);
+    return true;
   }
 
   // Rows merged under another tau or limit stay valid rows, so the name
@@ -160,8 +161,8 @@ class CovisitMergeOperator : public rocksdb::MergeOperator {
   const char* Name() const override { return "zhongcao.Covisit.decayed_sum"; }
 
  private:
-  static bool Parse(const rocksdb::Slice& bytes, CovisitRecord* row) {
-    return row->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
+  static bool Parse(const rocksdb::Slice& bytes, CovisitView* row) {
+    return ParseCovisitView(absl::string_view(bytes.data(), bytes.size()), row).ok();
   }
 
   int64_t tau_ms_;

@@ -378,6 +378,67 @@ TEST(HistoryWire, EventsRoundTripByteForByteAndOtherFieldsAreSkipped) {
   EXPECT_EQ(events[4], events[1]);
 }
 
+TEST(CovisitWire, ViewsRoundTripByteForByteAndOtherFieldsAreSkipped) {
+  CovisitRecord record;
+  record.set_updated_ms(kT);
+  record.set_total(7.5);
+  for (const auto& [id, weight] : {std::pair<const char*, double>{"a", 3.0},
+                                   {"a-much-longer-item-identifier", 2.5},
+                                   {"", 1.0},
+                                   {"zero", 0.0},
+                                   {"negative-zero", -0.0}}) {
+    CovisitNeighbor* n = record.add_neighbors();
+    n->set_item_id(id);
+    n->set_weight(weight);
+  }
+  const std::string bytes = record.SerializeAsString();
+  CovisitView view;
+  ASSERT_TRUE(ParseCovisitView(bytes, &view).ok());
+  EXPECT_EQ(view.updated_ms, kT);
+  EXPECT_EQ(view.total, 7.5);
+  ASSERT_EQ(view.neighbors.size(), 5u);
+  EXPECT_EQ(view.neighbors[1].first, "a-much-longer-item-identifier");
+  EXPECT_EQ(view.neighbors[1].second, 2.5);
+  std::string written;
+  AppendCovisitView(view, &written);
+  EXPECT_EQ(written, bytes);
+
+  // A field this version does not know, in the row and in a neighbour.
+  std::string extended = bytes + std::string("\x20\x05", 2);  // field 4, varint 5
+  ASSERT_TRUE(ParseCovisitView(extended, &view).ok());
+  EXPECT_EQ(view.neighbors.size(), 5u);
+  EXPECT_EQ(ParseCovisitView(bytes.substr(0, bytes.size() - 3), &view).code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseCovisitView("\xff\xff\xff", &view).code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(SumCovisitViews, AddsSmallRowsIntoTheBiggestWhereverItIs) {
+  const int64_t later = kT + kTau;
+  const CovisitView small = {
+      .updated_ms = later, .total = 2, .neighbors = {{"b", 1}, {"x", 1}}};
+  const CovisitView big = {.updated_ms = kT,
+                           .total = 10,
+                           .neighbors = {{"a", 4}, {"b", 3}, {"c", 2}, {"d", 1}}};
+  for (const std::vector<CovisitView>& rows :
+       {std::vector<CovisitView>{small, big}, std::vector<CovisitView>{big, small}}) {
+    const CovisitView sum = SumCovisitViews(rows, kTau, 4);
+    const double e = std::exp(-1.0);
+    EXPECT_EQ(sum.updated_ms, later);
+    EXPECT_NEAR(sum.total, 10 * e + 2, 1e-12);
+    // The big row decays by a tau; b gets both rows' weights, x only the
+    // small one's, and d (e) falls off the row of four.
+    ASSERT_EQ(sum.neighbors.size(), 4u);
+    EXPECT_EQ(sum.neighbors[0].first, "b");
+    EXPECT_NEAR(sum.neighbors[0].second, 3 * e + 1, 1e-12);
+    EXPECT_EQ(sum.neighbors[1].first, "a");
+    EXPECT_NEAR(sum.neighbors[1].second, 4 * e, 1e-12);
+    EXPECT_EQ(sum.neighbors[2].first, "x");
+    EXPECT_NEAR(sum.neighbors[2].second, 1, 1e-12);
+    EXPECT_EQ(sum.neighbors[3].first, "c");
+    EXPECT_NEAR(sum.neighbors[3].second, 2 * e, 1e-12);
+  }
+}
+
 TEST(CovisitStoreOptions, InvalidOptionsAreRefused) {
   StoreOptions options;
   options.dir = fs::path(::testing::TempDir()) /
