@@ -9,6 +9,7 @@
 #   - GetRelated at saturation (closed loop);
 #   - GetFeed p50/p99 at 500 requests/s offered (open loop) and at
 #     saturation (closed loop);
+#   - GetFeed at 500/s offered while 2,000 events/s arrive (one open loop);
 #   - the server's resident memory (VmRSS, VmHWM) after that load;
 #   - batched ingest over gRPC: item upserts/s and events/s.
 # and writes bench/results/<date>[-<label>].md and .json, with the machine,
@@ -256,6 +257,14 @@ run_suite() {
     --json_out="$work/feed_closed.json" >"$work/feed_closed.txt"
   # 6. Memory after the read load.
   grep -E '^Vm(RSS|HWM)' /proc/$server/status >"$work/memory_after_load.txt"
+  # 6b. Feeds while events arrive: 500 feeds/s and 2 batches of 1,000
+  # events/s in one open loop. Events leave pending merges in the rows that
+  # feeds read next, so feeds measured alone miss their cost. Before the
+  # item ingest, whose new items would slow every read.
+  step feed_with_events "${lg[@]}" --mode=open --rate=502 --mix=GetFeed:500,RecordEvents:2 \
+    --feed_count=20 --event_batch=1000 --items_file="$work/all_items.txt" \
+    --warmup="${feed_warm}s" --duration="${feed_measure}s" \
+    --json_out="$work/feed_with_events.json" >"$work/feed_with_events.txt"
   # 7. Ingest last: new items land in the growing segment, which is
   # searched exactly and would slow every read measured after it.
   step ingest_items "${lg[@]}" --mode=closed --concurrency=4 --mix=UpsertItems:1 \

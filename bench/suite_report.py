@@ -210,6 +210,7 @@ def figures_of(args, work, steps):
                      key=lambda r: r["ef"])
     at_ef = next((r for r in zc_rows if r["ef"] >= ef), zc_rows[-1] if zc_rows else None)
     best = ann["best_qps_at_equal_recall"]
+    mixed = os.path.exists(os.path.join(work, "feed_with_events.json"))
 
     def load_step(json_name, call, step):
         doc = read_json(os.path.join(work, json_name + ".json"))
@@ -238,6 +239,13 @@ def figures_of(args, work, steps):
                                            "related_saturation"),
         "getfeed_open": load_step("feed_open", "GetFeed", "feed_open"),
         "getfeed_saturation": load_step("feed_closed", "GetFeed", "feed_saturation"),
+        # Absent from runs before 2026-12-07.
+        "getfeed_with_events": mixed and load_step("feed_with_events", "GetFeed",
+                                                   "feed_with_events"),
+        "events_with_feeds": mixed and load_step("feed_with_events", "RecordEvents",
+                                                 "feed_with_events"),
+        "feed_with_events_mix": mixed and read_json(
+            os.path.join(work, "feed_with_events.json"))["flags"]["mix"],
         "memory": {
             "idle": vm_status(os.path.join(work, "memory_idle.txt")),
             "after_load": vm_status(os.path.join(work, "memory_after_load.txt")),
@@ -417,6 +425,15 @@ def markdown(doc, ann):
         row(name, f"{f['rate_per_s']:.0f}/s; {lat}; {errs}"
             + (f"; client send lag p99 {f['send_lag_p99_ms']:.2f} ms"
                if f["mode"] == "open" else "") + cpu_note(f, "ms_per_request"), step)
+    if fig.get("getfeed_with_events"):
+        f, e = fig["getfeed_with_events"], fig["events_with_feeds"]
+        lat = (f"p50 {f['p50_ms']:.2f}, p90 {f['p90_ms']:.2f}, p99 {f['p99_ms']:.2f}, "
+               f"p99.9 {f['p999_ms']:.2f} ms" if f["ok"] else "no OK response")
+        row(f"GetFeed while events arrive (one open loop at {f['offered_per_s']:.0f}/s, "
+            f"mix {fig['feed_with_events_mix']}, {e['rows_per_request']} events a batch)",
+            f"{f['rate_per_s']:.0f}/s; {lat}; {f['errors']} errors"
+            + (f" ({f['errors_by_code']})" if f["errors"] else "")
+            + f"; events {e['rows_per_s']:.0f}/s, {e['errors']} errors", "feed_with_events")
     mem = fig["memory"]
     row("Server memory idle (VmRSS)", f"{mem['idle']['vmrss_bytes'] / GIB:.2f} GiB", "ann")
     row("Server memory after the read load (VmRSS / VmHWM)",
