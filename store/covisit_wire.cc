@@ -67,7 +67,10 @@ bool IsDefault(double value) { return std::bit_cast<uint64_t>(value) == 0; }
 
 absl::Status ParseCovisitView(absl::string_view bytes, CovisitView* view) {
   const absl::Status malformed = absl::DataLossError("unparseable co-visitation row");
-  *view = CovisitView();
+  // Cleared, not replaced: a reader parsing row after row keeps the capacity.
+  view->updated_ms = 0;
+  view->total = 0;
+  view->neighbors.clear();
   CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                       static_cast<int>(bytes.size()));
   while (const uint32_t tag = in.ReadTag()) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -140,8 +141,7 @@ class CovisitMergeOperator : public rocksdb::MergeOperator {
     for (const rocksdb::Slice& operand : in.operand_list) {
       if (!Parse(operand, &rows[i++])) return false;
     }
-    AppendCovisitView(SumCovisitViews(rows, tau_ms_, row_limit_), &out->new_value);
-    return true;
+    return Write(rows, &out->new_value);
   }
 
   bool PartialMergeMulti(const rocksdb::Slice& /*key*/,
@@ -152,8 +152,7 @@ class CovisitMergeOperator : public rocksdb::MergeOperator {
     for (size_t i = 0; i < operands.size(); ++i) {
       if (!Parse(operands[i], &rows[i])) return false;
     }
-    AppendCovisitView(SumCovisitViews(rows, tau_ms_, row_limit_), new_value);
-    return true;
+    return Write(rows, new_value);
   }
 
   // Rows merged under another tau or limit stay valid rows, so the name
@@ -163,6 +162,14 @@ class CovisitMergeOperator : public rocksdb::MergeOperator {
  private:
   static bool Parse(const rocksdb::Slice& bytes, CovisitView* row) {
     return ParseCovisitView(absl::string_view(bytes.data(), bytes.size()), row).ok();
+  }
+
+  // The sum views into `rows`, so `out` is cleared only once it is taken.
+  bool Write(std::span<const CovisitView> rows, std::string* out) const {
+    const CovisitView sum = SumCovisitViews(rows, tau_ms_, row_limit_);
+    out->clear();
+    AppendCovisitView(sum, out);
+    return true;
   }
 
   int64_t tau_ms_;
