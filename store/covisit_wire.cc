@@ -6,6 +6,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "store/records.pb.h"
+#include "store/wire_view.h"
 
 namespace zhongcao::store {
 namespace {
@@ -32,16 +33,6 @@ bool ReadDouble(CodedInputStream* in, double* value) {
   return true;
 }
 
-// A view of the next `length` bytes of `in`, whose buffer is `bytes`.
-bool ReadView(CodedInputStream* in, absl::string_view bytes, absl::string_view* view) {
-  uint32_t length = 0;
-  if (!in->ReadVarint32(&length)) return false;
-  const int begin = in->CurrentPosition();
-  if (!in->Skip(static_cast<int>(length))) return false;
-  *view = bytes.substr(static_cast<size_t>(begin), length);
-  return true;
-}
-
 bool ParseNeighbor(absl::string_view bytes,
                    std::pair<absl::string_view, double>* neighbor) {
   CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
@@ -49,7 +40,7 @@ bool ParseNeighbor(absl::string_view bytes,
   while (const uint32_t tag = in.ReadTag()) {
     bool ok = true;
     if (tag == kItemIdTag) {
-      ok = ReadView(&in, bytes, &neighbor->first);
+      ok = ReadLengthDelimitedView(&in, bytes, &neighbor->first);
     } else if (tag == kWeightTag) {
       ok = ReadDouble(&in, &neighbor->second);
     } else {
@@ -83,7 +74,7 @@ absl::Status ParseCovisitView(absl::string_view bytes, CovisitView* view) {
       ok = ReadDouble(&in, &view->total);
     } else if (tag == kNeighborTag) {
       absl::string_view neighbor;
-      ok = ReadView(&in, bytes, &neighbor) &&
+      ok = ReadLengthDelimitedView(&in, bytes, &neighbor) &&
            ParseNeighbor(neighbor, &view->neighbors.emplace_back(absl::string_view(), 0));
     } else {
       ok = WireFormatLite::SkipField(&in, tag);

@@ -6,6 +6,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "store/records.pb.h"
+#include "store/wire_view.h"
 
 namespace zhongcao::store {
 namespace {
@@ -27,11 +28,9 @@ absl::Status HistoryEvents(absl::string_view history,
       if (!WireFormatLite::SkipField(&in, tag)) return malformed;
       continue;
     }
-    uint32_t length = 0;
-    if (!in.ReadVarint32(&length)) return malformed;
-    const int begin = in.CurrentPosition();
-    if (!in.Skip(static_cast<int>(length))) return malformed;
-    events->push_back(history.substr(begin, length));
+    absl::string_view event;
+    if (!ReadLengthDelimitedView(&in, history, &event)) return malformed;
+    events->push_back(event);
   }
   // A tag of 0 is the end of the bytes, or a tag that could not be read.
   if (!in.ConsumedEntireMessage()) return malformed;
