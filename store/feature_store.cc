@@ -18,6 +18,7 @@
 #include "store/log_keys.h"
 #include "store/merge_operators.h"
 #include "store/row_cache.h"
+#include "store/user_wire.h"
 
 namespace zhongcao::store {
 namespace {
@@ -565,9 +566,10 @@ absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FeatureStore::User
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     if (!statuses[i].ok()) return ToStatus(statuses[i], "reading users");
-    absl::StatusOr<v1::User> user = Parse<v1::User>(values[i], "user");
-    if (!user.ok()) return user.status();
-    regions[absl::string_view(keys[i].data(), keys[i].size())] = user->region();
+    absl::StatusOr<absl::string_view> region =
+        UserRegion(absl::string_view(values[i].data(), values[i].size()));
+    if (!region.ok()) return region.status();
+    regions[absl::string_view(keys[i].data(), keys[i].size())] = std::string(*region);
   }
   return regions;
 }
