@@ -231,12 +231,16 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
       // Four of an event's five rows go to these families, read only by
       // key. A skiplist insert into a 64 MiB memtable cost ~4 us of cache
       // misses, half of RecordEvents' CPU; a hash of the whole key to a
-      // small per-bucket list costs a fraction (events 45,800/s to
-      // 55,700-63,700/s; flushes now sort, in the background). Nothing may
+      // small per-bucket list costs half as much (flushes now sort, in the
+      // background; bench/results/2026-12-07-memtables.md). Nothing may
       // iterate these families: an iterator would copy the memtable into
       // order, and the whole-key "prefix" would make Seek skip tables.
       cf.prefix_extractor.reset(rocksdb::NewNoopTransform());
       cf.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
+      // The flush's sort takes longer than a skiplist's flush; with two
+      // memtables the co-occurrence family stopped writes for ~0.5 s
+      // while one waited (40-s runs of 4 callers), with four it did not.
+      cf.max_write_buffer_number = 4;
     }
     if (i == kCounters) cf.merge_operator = NewCountersMergeOperator();
     if (i == kHistories)
