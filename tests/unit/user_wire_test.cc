@@ -32,7 +32,9 @@ TEST(UserRegion, UnsetIsEmpty) {
   absl::StatusOr<absl::string_view> region = UserRegion(bytes);
   ASSERT_TRUE(region.ok()) << region.status();
   EXPECT_EQ(*region, "");
-  EXPECT_EQ(*UserRegion(""), "");
+  absl::StatusOr<absl::string_view> empty = UserRegion("");
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_EQ(*empty, "");
 }
 
 TEST(UserRegion, TheLastOccurrenceWinsAsInProtobuf) {
@@ -41,13 +43,20 @@ TEST(UserRegion, TheLastOccurrenceWinsAsInProtobuf) {
                             FullUser("cn-hangzhou").SerializeAsString();
   v1::User parsed;
   ASSERT_TRUE(parsed.ParseFromString(bytes));
-  EXPECT_EQ(*UserRegion(bytes), parsed.region());
+  absl::StatusOr<absl::string_view> region = UserRegion(bytes);
+  ASSERT_TRUE(region.ok()) << region.status();
+  EXPECT_EQ(*region, "cn-hangzhou");
+  EXPECT_EQ(*region, parsed.region());
 }
 
 TEST(UserRegion, SkipsUnknownFieldsAndRefusesTruncatedBytes) {
   const std::string bytes = FullUser("cn-shenzhen").SerializeAsString();
-  // Field 20, a varint, which this version does not know.
-  EXPECT_EQ(*UserRegion(bytes + std::string("\xa0\x01\x05", 3)), "cn-shenzhen");
+  // Field 20, a varint, which this version does not know. The region views
+  // into the bytes, so they outlive it.
+  const std::string extended = bytes + std::string("\xa0\x01\x05", 3);
+  absl::StatusOr<absl::string_view> region = UserRegion(extended);
+  ASSERT_TRUE(region.ok()) << region.status();
+  EXPECT_EQ(*region, "cn-shenzhen");
   EXPECT_EQ(UserRegion(bytes.substr(0, bytes.size() - 2)).status().code(),
             absl::StatusCode::kDataLoss);
 }
