@@ -185,15 +185,16 @@ void CovisitPairer::AddWeight(const std::string& from, const std::string& to,
   row.weights[to] += worth;
 }
 
-absl::flat_hash_map<std::string, CovisitRecord> CovisitPairer::TakeOperands() {
-  absl::flat_hash_map<std::string, CovisitRecord> operands;
+absl::flat_hash_map<std::string, std::string> CovisitPairer::TakeOperands() {
+  absl::flat_hash_map<std::string, std::string> operands;
   operands.reserve(rows_.size());
-  for (auto& [id, row] : rows_) {
-    CovisitRecord& record = operands[id];
-    record.set_updated_ms(row.updated_ms);
-    record.set_total(row.total);
-    FillNeighbors<std::string>({row.weights.begin(), row.weights.end()},
-                               options_.row_limit, &record);
+  CovisitView view;  // its neighbours view into the row's weights
+  for (const auto& [id, row] : rows_) {
+    view.updated_ms = row.updated_ms;
+    view.total = row.total;
+    view.neighbors.assign(row.weights.begin(), row.weights.end());
+    KeepBest(options_.row_limit, &view.neighbors);
+    AppendCovisitView(view, &operands[id]);
   }
   rows_.clear();
   return operands;

@@ -83,8 +83,10 @@ class CovisitPairer {
   // Pairs the event with the user's previous items, then makes its item the
   // user's newest. Events that weigh nothing (impressions) are ignored.
   void Add(const v1::Event& event);
-  // The operands, by source item id; none are left behind (users() stay).
-  absl::flat_hash_map<std::string, CovisitRecord> TakeOperands();
+  // The operands, by source item id, each a serialized CovisitRecord with
+  // its best row_limit neighbours first, written without messages (a
+  // batch makes ~2,000); none are left behind (users() stay).
+  absl::flat_hash_map<std::string, std::string> TakeOperands();
 
   // Per user of the batch: their distinct items with weight, newest first,
   // at most window + 1 (one more, so that `window` remain after skipping

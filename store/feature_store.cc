@@ -691,8 +691,9 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
   rocksdb::WriteBatch batch;
   MergeInKeyOrder(counters, handles_->families[kCounters], serialize, &batch);
   MergeInKeyOrder(histories, handles_->families[kHistories], serialize, &batch);
-  MergeInKeyOrder(covisit.TakeOperands(), handles_->families[kCovisit], serialize,
-                  &batch);
+  MergeInKeyOrder(
+      covisit.TakeOperands(), handles_->families[kCovisit],
+      [](const std::string& bytes) -> const std::string& { return bytes; }, &batch);
   if (options_.outcome_log) AddOutcomeRows(events, handles_->families[kOutcomes], &batch);
   MergeInKeyOrder(trends, handles_->families[kTrending], EncodeTrendValue, &batch);
   std::vector<std::string> trend_keys;
