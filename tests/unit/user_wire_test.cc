@@ -21,8 +21,9 @@ v1::User FullUser(const std::string& region) {
 }
 
 TEST(UserRegion, ReadsTheRegionAmongEveryOtherField) {
-  absl::StatusOr<absl::string_view> region =
-      UserRegion(FullUser("cn-shanghai").SerializeAsString());
+  // The region views into the bytes, so they outlive it.
+  const std::string bytes = FullUser("cn-shanghai").SerializeAsString();
+  absl::StatusOr<absl::string_view> region = UserRegion(bytes);
   ASSERT_TRUE(region.ok()) << region.status();
   EXPECT_EQ(*region, "cn-shanghai");
 }
