@@ -31,6 +31,16 @@ ABSL_FLAG(int, hnsw_ef_construction, zhongcao::index::IndexOptions().hnsw_ef_con
 ABSL_FLAG(int, ivf_nprobe, zhongcao::index::IndexOptions().ivf_nprobe,
           "IVF lists probed per search");
 ABSL_FLAG(int, history_limit, 1000, "Events kept per user");
+ABSL_FLAG(int64_t, item_cache_mb,
+          static_cast<int64_t>(zhongcao::store::StoreOptions().item_cache_bytes >> 20),
+          "Memory for parsed items with their counters, read without RocksDB; "
+          "0 turns the cache off");
+ABSL_FLAG(int64_t, block_cache_mb,
+          static_cast<int64_t>(zhongcao::store::StoreOptions().block_cache_bytes >> 20),
+          "Memory for RocksDB's uncompressed blocks");
+ABSL_FLAG(bool, warm_item_cache, true,
+          "Read the stored items into the item cache in the background at start, "
+          "until it is full");
 ABSL_FLAG(int, covisit_window, 5,
           "Co-occurrence: previous items of the user each event is paired with; 0: off");
 ABSL_FLAG(double, covisit_backward, 0.25,
@@ -102,6 +112,16 @@ int main(int argc, char** argv) {
   node_options.index.hnsw_ef_construction = absl::GetFlag(FLAGS_hnsw_ef_construction);
   node_options.index.ivf_nprobe = absl::GetFlag(FLAGS_ivf_nprobe);
   node_options.history_limit = absl::GetFlag(FLAGS_history_limit);
+  const int64_t item_cache_mb = absl::GetFlag(FLAGS_item_cache_mb);
+  const int64_t block_cache_mb = absl::GetFlag(FLAGS_block_cache_mb);
+  if (item_cache_mb < 0 || block_cache_mb < 0) {
+    std::fprintf(stderr,
+                 "zhongcao: --item_cache_mb and --block_cache_mb must not be negative\n");
+    return 1;
+  }
+  node_options.item_cache_bytes = static_cast<size_t>(item_cache_mb) << 20;
+  node_options.block_cache_bytes = static_cast<size_t>(block_cache_mb) << 20;
+  node_options.warm_item_cache = absl::GetFlag(FLAGS_warm_item_cache);
   node_options.covisit_window = absl::GetFlag(FLAGS_covisit_window);
   node_options.covisit_backward = absl::GetFlag(FLAGS_covisit_backward);
   node_options.covisit_tau_days = absl::GetFlag(FLAGS_covisit_tau_days);

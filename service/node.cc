@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "index/durable_file.h"
+#include "service/background_priority.h"
 
 namespace zhongcao::service {
 namespace fs = std::filesystem;
@@ -85,8 +86,30 @@ Node::Node(NodeOptions options, std::unique_ptr<store::FeatureStore> store,
 }
 
 Node::~Node() {
+  stopping_ = true;
+  if (cache_warmer_.joinable()) cache_warmer_.join();
   // The compactor locks item_write_mu_; it must stop before the mutex goes.
   items_.reset();
+}
+
+void Node::WarmItemCache() {
+  LowerThisThreadsPriority();
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<store::FeatureStore::CacheWarmth> warmth =
+      store_->WarmItemCache(stopping_);
+  if (!warmth.ok()) {
+    // The cache then fills as requests read; serving is unaffected.
+    std::fprintf(stderr, "zhongcao: warming the item cache failed: %s\n",
+                 warmth.status().ToString().c_str());
+    return;
+  }
+  if (stopping_) return;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr,
+               "zhongcao: item cache warmed: %lld items read, %.0f MiB held, %.1f s\n",
+               static_cast<long long>(warmth->items),
+               static_cast<double>(warmth->bytes) / (1 << 20), seconds);
 }
 
 absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
@@ -108,6 +131,8 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
       static_cast<int64_t>(options.trending_tau_hours * 3600 * 1000);
   store_options.sync_writes = options.sync_writes;
   store_options.outcome_log = options.exposure_log;
+  store_options.item_cache_bytes = options.item_cache_bytes;
+  store_options.block_cache_bytes = options.block_cache_bytes;
   absl::StatusOr<std::unique_ptr<store::FeatureStore>> store =
       store::FeatureStore::Open(store_options);
   if (!store.ok()) return store.status();
@@ -132,6 +157,9 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Open(const NodeOptions& options) {
   if (options.exposure_log) {
     node->exposure_log_ =
         std::make_unique<store::ExposureLog>(node->store_.get(), options.exposures);
+  }
+  if (options.warm_item_cache) {
+    node->cache_warmer_ = std::thread([raw = node.get()] { raw->WarmItemCache(); });
   }
   return node;
 }

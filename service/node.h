@@ -4,10 +4,12 @@
 // index, so a caller never sees one without the other.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -36,6 +38,14 @@ struct NodeOptions {
   double trending_tau_hours = 6;
   // Offline bulk loads may skip fsync; a served node never does.
   bool sync_writes = true;
+  // Memory for parsed items with their counters, and for RocksDB's blocks
+  // (see store::StoreOptions).
+  size_t item_cache_bytes = store::StoreOptions().item_cache_bytes;
+  size_t block_cache_bytes = store::StoreOptions().block_cache_bytes;
+  // Reads the stored items into the item cache in the background after
+  // opening (FeatureStore::WarmItemCache), for a server; offline loads
+  // have no use for it.
+  bool warm_item_cache = false;
   int snapshots_to_keep = 2;
   // Background compaction of the item index (see IndexVersionsOptions).
   int64_t compact_growing_at = 20000;  // 0: none
@@ -139,6 +149,11 @@ class Node {
   std::unique_ptr<index::VectorIndex> user_index_;
   // After store_, so it stops (writing what it holds) before the store.
   std::unique_ptr<store::ExposureLog> exposure_log_;
+  // Fills the item cache after Open; stopped and joined first at
+  // destruction.
+  void WarmItemCache();
+  std::atomic<bool> stopping_{false};
+  std::thread cache_warmer_;
   // Item (user) writes reach the store and the item (user) index in the
   // same order.
   absl::Mutex item_write_mu_;

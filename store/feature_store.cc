@@ -825,6 +825,45 @@ absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
   return records;
 }
 
+absl::StatusOr<FeatureStore::CacheWarmth> FeatureStore::WarmItemCache(
+    const std::atomic<bool>& stop) const {
+  // Once a shard is full, each row the scan reads would evict one it has
+  // just read, which is no colder: the scan ends at the first eviction.
+  const uint64_t evictions = item_cache_->evictions();
+  constexpr size_t kChunk = 512;
+  CacheWarmth warmth;
+  if (item_cache_->capacity() == 0) return warmth;
+  std::vector<std::string> ids;
+  ids.reserve(kChunk);
+  auto read = [&]() -> absl::Status {
+    absl::StatusOr<std::vector<ItemRecord>> records = ReadItems(ids);
+    if (!records.ok()) return records.status();
+    warmth.items += static_cast<int64_t>(ids.size());
+    ids.clear();
+    return absl::OkStatus();
+  };
+  // The scan only yields ids: ReadItems reads the rows again, from the
+  // blocks the scan has just put in the block cache, taking its fill
+  // tokens first.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kItems]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (stop.load(std::memory_order_relaxed)) break;
+    ids.emplace_back(it->key().data(), it->key().size());
+    if (ids.size() < kChunk) continue;
+    if (absl::Status s = read(); !s.ok()) return s;
+    if (item_cache_->evictions() != evictions) break;
+  }
+  if (absl::Status s = ToStatus(it->status(), "scanning items"); !s.ok()) return s;
+  if (!ids.empty() && !stop.load(std::memory_order_relaxed)) {
+    if (absl::Status s = read(); !s.ok()) return s;
+  }
+  warmth.bytes = item_cache_->usage();
+  return warmth;
+}
+
+size_t FeatureStore::ItemCacheBytes() const { return item_cache_->usage(); }
+
 absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItemsWithEmbeddings(
     std::span<const std::string> ids) const {
   const std::vector<absl::string_view> keys(ids.begin(), ids.end());

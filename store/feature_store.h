@@ -158,6 +158,21 @@ class FeatureStore {
   // that keep it read with ReadItemsWithEmbeddings.
   absl::StatusOr<std::vector<ItemRecord>> ReadItems(
       std::span<const std::string> ids) const;
+  // What WarmItemCache did: items read (into the cache or found there),
+  // and the bytes the cache then held.
+  struct CacheWarmth {
+    int64_t items = 0;
+    size_t bytes = 0;
+  };
+  // Reads the stored items, in id order, into the item cache until it
+  // first has to evict a row, every item is in it, or `stop` turns true. A feed's
+  // candidates spread over the whole catalog, so a new server's cold cache
+  // sends most of them to RocksDB for minutes
+  // (bench/results/2026-12-07-warm-cache.md). Fills as ReadItems does, so
+  // a write during the scan is never overwritten by an older read.
+  absl::StatusOr<CacheWarmth> WarmItemCache(const std::atomic<bool>& stop) const;
+  // Bytes charged to the item cache now.
+  size_t ItemCacheBytes() const;
   // Items with their embeddings, as stored: one MultiGet, never cached.
   // For rebuilding the index from the store.
   absl::StatusOr<std::vector<ItemRecord>> ReadItemsWithEmbeddings(

@@ -163,6 +163,12 @@ class RowCache {
     }
   }
 
+  size_t capacity() const { return shard_capacity_ * kShards; }
+
+  // Rows dropped to make room so far; a caller filling an empty cache
+  // stops at the first, when some shard is full.
+  uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
+
   // Bytes charged for the rows held.
   size_t usage() const {
     size_t total = 0;
@@ -218,13 +224,14 @@ class RowCache {
 
   // Advances the clock hand to the first row not read since the hand last
   // passed it, and drops that row.
-  static void EvictOne(Shard* shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard->mu) {
+  void EvictOne(Shard* shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard->mu) {
     for (;;) {
       if (shard->hand >= shard->slots.size()) shard->hand = 0;
       Slot& slot = shard->slots[shard->hand++];
       if (slot.row == nullptr) continue;
       if (slot.referenced.exchange(false, std::memory_order_relaxed)) continue;
       Release(shard, shard->index.find(slot.key));
+      evictions_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
   }
@@ -259,6 +266,7 @@ class RowCache {
 
   const size_t shard_capacity_;
   mutable std::array<Shard, kShards> shards_;
+  std::atomic<uint64_t> evictions_{0};
 };
 
 }  // namespace zhongcao::store

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -26,10 +27,11 @@ class NodeTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::unique_ptr<Node> Open(int dim = kDim) {
+  std::unique_ptr<Node> Open(int dim = kDim, bool warm_item_cache = false) {
     NodeOptions options;
     options.data_dir = dir_;
     options.index.dim = dim;
+    options.warm_item_cache = warm_item_cache;
     auto node = Node::Open(options);
     EXPECT_TRUE(node.ok()) << node.status();
     return node.ok() ? *std::move(node) : nullptr;
@@ -63,6 +65,26 @@ class NodeTest : public ::testing::Test {
   std::mt19937_64 rng_{3};
   fs::path dir_;
 };
+
+TEST_F(NodeTest, WarmItemCache_FillsInTheBackgroundAndStopsWithTheNode) {
+  auto node = Open();
+  ASSERT_TRUE(node->UpsertItems(Notes(0, 300)).ok());
+  node.reset();
+  // Closed at once: the warming thread stops with the node.
+  node = Open(kDim, /*warm_item_cache=*/true);
+  node.reset();
+  node = Open(kDim, /*warm_item_cache=*/true);
+  // Warming fills the cache; without it, a reopened node starts empty.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (node->store().ItemCacheBytes() == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GT(node->store().ItemCacheBytes(), 0u);
+  node.reset();
+  node = Open();
+  EXPECT_EQ(node->store().ItemCacheBytes(), 0u);
+}
 
 TEST_F(NodeTest, Reopen_WithoutSnapshot_ServesEveryAcknowledgedItem) {
   auto node = Open();

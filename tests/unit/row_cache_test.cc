@@ -110,6 +110,16 @@ TEST(RowCacheTest, OverBudget_EvictsAndStaysWithinIt) {
     held += FindOne(cache, "k" + std::to_string(i)) != nullptr;
   EXPECT_GT(held, 100);
   EXPECT_LT(held, 20000);
+  // Every row put and not held was evicted (none was invalidated).
+  EXPECT_EQ(cache.evictions(), static_cast<uint64_t>(20000 - held));
+}
+
+TEST(RowCacheTest, WithinBudget_EvictsNothing) {
+  RowCache<Row> cache(64 * 4096);
+  for (int i = 0; i < 10; ++i) Put(cache, "k" + std::to_string(i), i);
+  cache.Invalidate(std::vector<std::string>{"k1"});
+  EXPECT_EQ(cache.evictions(), 0u);
+  EXPECT_EQ(cache.capacity(), 64u * 4096u);
 }
 
 TEST(RowCacheTest, OverBudget_SparesRowsReadSinceTheLastSweep) {

@@ -96,6 +96,7 @@ class FeatureStoreTest : public ::testing::Test {
     // simulate; a clean close flushes either way. Without it the suite
     // runs in a second instead of many on a busy disk.
     options.sync_writes = sync_writes_;
+    options.item_cache_bytes = item_cache_bytes_;
     absl::StatusOr<std::unique_ptr<FeatureStore>> store = FeatureStore::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
@@ -167,6 +168,7 @@ class FeatureStoreTest : public ::testing::Test {
   fs::path dir_;
   int history_limit_ = 1000;
   bool sync_writes_ = false;
+  size_t item_cache_bytes_ = StoreOptions().item_cache_bytes;
   std::unique_ptr<FeatureStore> store_;
 };
 
@@ -282,6 +284,111 @@ TEST_F(FeatureStoreTest, ReadItems_ConcurrentReadersNeverCacheAStaleRow) {
   ASSERT_NE((*last)[0].item, nullptr);
   EXPECT_EQ((*last)[0].item->creator_id(), "c" + std::to_string(kWrites));
   EXPECT_EQ((*last)[0].counters->clicks(), static_cast<uint64_t>(kWrites));
+}
+
+std::vector<v1::Item> NumberedItems(int n, const std::string& creator) {
+  std::vector<v1::Item> items;
+  for (int i = 0; i < n; ++i) {
+    items.push_back(MakeItem("i" + std::to_string(10000 + i), creator, 1 + i));
+  }
+  return items;
+}
+
+std::vector<std::string> IdsOfItems(const std::vector<v1::Item>& items) {
+  std::vector<std::string> ids;
+  for (const v1::Item& item : items) ids.push_back(item.id());
+  return ids;
+}
+
+TEST_F(FeatureStoreTest, WarmItemCache_ReadsEveryItemTheCacheHolds) {
+  const std::vector<v1::Item> items = NumberedItems(50, "c1");
+  Upsert(items);
+  ASSERT_TRUE(store_
+                  ->RecordEvents(std::vector<v1::Event>{
+                      MakeEvent("u1", "i10007", v1::EVENT_TYPE_CLICK, 1000)})
+                  .ok());
+  Reopen();
+  EXPECT_EQ(store_->ItemCacheBytes(), 0u);
+  const std::atomic<bool> stop = false;
+  absl::StatusOr<FeatureStore::CacheWarmth> warmth = store_->WarmItemCache(stop);
+  ASSERT_TRUE(warmth.ok()) << warmth.status();
+  EXPECT_EQ(warmth->items, 50);
+  EXPECT_GT(warmth->bytes, 0u);
+  EXPECT_EQ(store_->ItemCacheBytes(), warmth->bytes);
+  // Every read is now answered by the cache: nothing more is filled.
+  const std::vector<ItemRecord> read = Read(IdsOfItems(items));
+  EXPECT_EQ(store_->ItemCacheBytes(), warmth->bytes);
+  ASSERT_EQ(read.size(), 50u);
+  for (size_t i = 0; i < read.size(); ++i) {
+    ASSERT_NE(read[i].item, nullptr);
+    EXPECT_EQ(read[i].item->id(), items[i].id());
+    EXPECT_EQ(read[i].item->title(), items[i].title());
+    EXPECT_TRUE(read[i].item->embedding().empty());
+  }
+  EXPECT_EQ(read[7].counters->clicks(), 1u);
+}
+
+TEST_F(FeatureStoreTest, WarmItemCache_StopsBeforeTheCacheIsFull) {
+  item_cache_bytes_ = 64 << 10;  // 1 KiB per shard: a few items each
+  Reopen();
+  Upsert(NumberedItems(3000, "c1"));
+  Reopen();
+  const std::atomic<bool> stop = false;
+  absl::StatusOr<FeatureStore::CacheWarmth> warmth = store_->WarmItemCache(stop);
+  ASSERT_TRUE(warmth.ok()) << warmth.status();
+  EXPECT_GT(warmth->items, 0);
+  EXPECT_LT(warmth->items, 3000);
+  EXPECT_GT(warmth->bytes, 0u);
+  EXPECT_LE(warmth->bytes, item_cache_bytes_);
+}
+
+TEST_F(FeatureStoreTest, WarmItemCache_StoppedOrWithoutACacheReadsNothing) {
+  Upsert(NumberedItems(10, "c1"));
+  Reopen();
+  const std::atomic<bool> stop = true;
+  absl::StatusOr<FeatureStore::CacheWarmth> stopped = store_->WarmItemCache(stop);
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(stopped->items, 0);
+  EXPECT_EQ(store_->ItemCacheBytes(), 0u);
+
+  item_cache_bytes_ = 0;
+  Reopen();
+  const std::atomic<bool> go = false;
+  absl::StatusOr<FeatureStore::CacheWarmth> uncached = store_->WarmItemCache(go);
+  ASSERT_TRUE(uncached.ok()) << uncached.status();
+  EXPECT_EQ(uncached->items, 0);
+  EXPECT_EQ(uncached->bytes, 0u);
+}
+
+// A scan that read an item before a write must not cache that older row
+// after it: once the writer is done, every read sees the last write.
+TEST_F(FeatureStoreTest, WarmItemCache_NeverCachesARowOlderThanAWrite) {
+  const std::vector<v1::Item> items = NumberedItems(2000, "c0");
+  Upsert(items);
+  Reopen();
+  std::atomic<bool> written = false;
+  const std::atomic<bool> stop = false;
+  std::thread warmer([&] {
+    do {
+      absl::StatusOr<FeatureStore::CacheWarmth> warmth = store_->WarmItemCache(stop);
+      ASSERT_TRUE(warmth.ok()) << warmth.status();
+    } while (!written.load());
+  });
+  for (int round = 1; round <= 3; ++round) {
+    for (size_t begin = 0; begin < items.size(); begin += 100) {
+      std::vector<v1::Item> chunk(items.begin() + begin, items.begin() + begin + 100);
+      for (v1::Item& item : chunk) item.set_creator_id("c" + std::to_string(round));
+      Upsert(chunk);
+    }
+  }
+  written = true;
+  warmer.join();
+  const std::vector<ItemRecord> read = Read(IdsOfItems(items));
+  ASSERT_EQ(read.size(), items.size());
+  for (const ItemRecord& record : read) {
+    ASSERT_NE(record.item, nullptr);
+    EXPECT_EQ(record.item->creator_id(), "c3") << record.item->id();
+  }
 }
 
 TEST_F(FeatureStoreTest, UpsertUsers_ReadUser_RoundTripAndUnknownIsEmpty) {
