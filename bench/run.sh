@@ -68,7 +68,8 @@ tools/install-deps.sh python3-matplotlib
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$BUILD_DIR" -j"$JOBS" --target zhongcao_server \
-    zhongcao_demo_catalog_tool zhongcao_loadgen zhongcao_micro_bench zhongcao_ann_compare
+    zhongcao_demo_catalog_tool zhongcao_loadgen zhongcao_micro_bench zhongcao_ann_compare \
+    zhongcao_cli
 fi
 B=$BUILD_DIR
 date_tag=$(date +%Y-%m-%d)
@@ -275,6 +276,9 @@ run_suite() {
     --duration="${ingest_measure}s" --json_out="$work/ingest_events.json" \
     >"$work/ingest_events.txt"
   grep -E '^Vm(RSS|HWM)' /proc/$server/status >"$work/memory_after_ingest.txt"
+  # RocksDB's write stalls over the whole run: a stop holds every write,
+  # and shows in the ingest figures above only as a slower rate.
+  "$B/tools/cli/zhongcao_cli" --target="127.0.0.1:$port" status >"$work/status_end.json"
 
   # 8. Stop; the copy is thrown away, so a slow shutdown snapshot is cut short.
   kill -TERM $server

@@ -251,6 +251,9 @@ def figures_of(args, work, steps):
             "after_load": vm_status(os.path.join(work, "memory_after_load.txt")),
             "after_ingest": vm_status(os.path.join(work, "memory_after_ingest.txt")),
         },
+        # Absent from runs before 2026-12-07 (afternoon).
+        "store_at_end": (read_json(os.path.join(work, "status_end.json")).get("store", {})
+                         if os.path.exists(os.path.join(work, "status_end.json")) else None),
         "ingest_items": load_step("ingest_items", "UpsertItems", "ingest_items"),
         "ingest_events": load_step("ingest_events", "RecordEvents", "ingest_events"),
         "micro": [
@@ -451,6 +454,18 @@ def markdown(doc, ann):
     row("Server memory after ingest (VmRSS / VmHWM)",
         f"{mem['after_ingest']['vmrss_bytes'] / GIB:.2f} / "
         f"{mem['after_ingest']['vmhwm_bytes'] / GIB:.2f} GiB", "ingest_events")
+    store = fig.get("store_at_end")
+    if store is not None:
+        # protobuf's JSON writes int64 as strings and leaves out zeros.
+        def count(key):
+            return int(store.get(key, 0))
+        row("RocksDB write stops / slowdowns over the whole run (AdminService.GetStatus)",
+            f"{count('writeStops')} / {count('writeSlowdowns')}; writes held "
+            f"{count('writeStallMicros') / 1e6:.2f} s in all", "ingest_events")
+        row("Item cache at the end (held / budget, evictions)",
+            f"{count('itemCacheBytes') / 2**20:.0f} / "
+            f"{count('itemCacheCapacityBytes') / 2**20:.0f} MiB, "
+            f"{count('itemCacheEvictions')} evictions", "ingest_events")
     L.append("")
 
     L.append("## ANN engines on the served vectors\n")

@@ -56,6 +56,17 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* c
       (*status.mutable_degraded_sources())[source] = count;
     }
     status.set_refused_reads(admission_.refused());
+    const store::FeatureStore::Health health = node_.store().health();
+    v1::StoreStatus& store = *status.mutable_store();
+    store.set_write_stops(health.write_stops);
+    store.set_write_slowdowns(health.write_slowdowns);
+    store.set_write_stall_micros(health.write_stall_micros);
+    store.set_writes_stopped(health.writes_stopped);
+    store.set_pending_compaction_bytes(health.pending_compaction_bytes);
+    store.set_memtable_bytes(health.memtable_bytes);
+    store.set_item_cache_bytes(health.item_cache_bytes);
+    store.set_item_cache_capacity_bytes(health.item_cache_capacity_bytes);
+    store.set_item_cache_evictions(health.item_cache_evictions);
     Fill(versions.serving, status.mutable_serving_index());
     if (versions.previous.has_value()) {
       Fill(*versions.previous, status.mutable_previous_index());

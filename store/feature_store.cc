@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
@@ -863,6 +865,51 @@ absl::StatusOr<FeatureStore::CacheWarmth> FeatureStore::WarmItemCache(
 }
 
 size_t FeatureStore::ItemCacheBytes() const { return item_cache_->usage(); }
+
+namespace {
+
+int64_t MapValue(const std::map<std::string, std::string>& map, const std::string& key) {
+  auto it = map.find(key);
+  int64_t value = 0;
+  if (it == map.end() || !absl::SimpleAtoi(it->second, &value)) return 0;
+  return value;
+}
+
+}  // namespace
+
+FeatureStore::Health FeatureStore::health() const {
+  Health health;
+  // RocksDB counts stalls per column family, but a stop in one holds the
+  // writes of all: the sums say how often the node's writes were held.
+  for (rocksdb::ColumnFamilyHandle* family : handles_->families) {
+    std::map<std::string, std::string> stats;
+    if (db_->GetMapProperty(family, rocksdb::DB::Properties::kCFStats, &stats)) {
+      health.write_stops += MapValue(stats, "io_stalls.total_stop");
+      health.write_slowdowns += MapValue(stats, "io_stalls.total_slowdown");
+    }
+    uint64_t value = 0;
+    if (db_->GetIntProperty(
+            family, rocksdb::DB::Properties::kEstimatePendingCompactionBytes, &value)) {
+      health.pending_compaction_bytes += static_cast<int64_t>(value);
+    }
+    if (db_->GetIntProperty(family, rocksdb::DB::Properties::kCurSizeAllMemTables,
+                            &value)) {
+      health.memtable_bytes += static_cast<int64_t>(value);
+    }
+  }
+  std::map<std::string, std::string> db_stats;
+  if (db_->GetMapProperty(rocksdb::DB::Properties::kDBStats, &db_stats)) {
+    health.write_stall_micros = MapValue(db_stats, "db.user_write_stall_micros");
+  }
+  uint64_t stopped = 0;
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &stopped)) {
+    health.writes_stopped = stopped != 0;
+  }
+  health.item_cache_bytes = static_cast<int64_t>(item_cache_->usage());
+  health.item_cache_capacity_bytes = static_cast<int64_t>(item_cache_->capacity());
+  health.item_cache_evictions = static_cast<int64_t>(item_cache_->evictions());
+  return health;
+}
 
 absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItemsWithEmbeddings(
     std::span<const std::string> ids) const {

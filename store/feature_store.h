@@ -173,6 +173,20 @@ class FeatureStore {
   absl::StatusOr<CacheWarmth> WarmItemCache(const std::atomic<bool>& stop) const;
   // Bytes charged to the item cache now.
   size_t ItemCacheBytes() const;
+  // RocksDB's write stalls and backlog, and the item cache's fill, since
+  // the store was opened: for operators (AdminService.GetStatus).
+  struct Health {
+    int64_t write_stops = 0;
+    int64_t write_slowdowns = 0;
+    int64_t write_stall_micros = 0;
+    bool writes_stopped = false;
+    int64_t pending_compaction_bytes = 0;
+    int64_t memtable_bytes = 0;
+    int64_t item_cache_bytes = 0;
+    int64_t item_cache_capacity_bytes = 0;
+    int64_t item_cache_evictions = 0;
+  };
+  Health health() const;
   // Items with their embeddings, as stored: one MultiGet, never cached.
   // For rebuilding the index from the store.
   absl::StatusOr<std::vector<ItemRecord>> ReadItemsWithEmbeddings(

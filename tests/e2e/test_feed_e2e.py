@@ -579,6 +579,15 @@ class FeedE2E(e2e.RpcAssertions, unittest.TestCase):
         self.assertTrue(status.server_version)
         self.assertTrue(status.index_type)
 
+    def test_status_reports_the_stores_writes_and_item_cache(self):
+        self.assertTrue(self.feed("u-plain", 5, region="cn-sh").items)
+        store = self.status().store
+        self.assertGreater(store.item_cache_bytes, 0)
+        self.assertGreaterEqual(store.item_cache_capacity_bytes, store.item_cache_bytes)
+        self.assertGreater(store.memtable_bytes, 0)
+        self.assertEqual(store.write_stops, 0)
+        self.assertFalse(store.writes_stopped)
+
     def test_deleted_item_leaves_feeds_and_related(self):
         rng = random.Random(99)
         anchor = e2e.unit_vector(rng)

@@ -100,6 +100,31 @@ TEST_F(ServerTest, GetStatus_ReportsCountsIndexAndDataDir) {
   EXPECT_EQ(status.data_dir(), dir_.string());
 }
 
+TEST_F(ServerTest, GetStatus_ReportsTheStoresWritesAndItemCache) {
+  ASSERT_TRUE(Upsert({Note("n1"), Note("n2")}).ok());
+  UpsertUser(UserWithVector("u1"));
+  v1::GetFeedRequest request;
+  request.set_user_id("u1");
+  request.set_count(2);
+  v1::GetFeedResponse feed;
+  ASSERT_TRUE(Feed(request, &feed).ok());
+  ASSERT_EQ(feed.items_size(), 2);
+  grpc::ClientContext context;
+  v1::GetStatusResponse status;
+  ASSERT_TRUE(server_->admin->GetStatus(&context, {}, &status).ok());
+  const v1::StoreStatus& store = status.store();
+  // The writes above sit in memtables, far below anything that stalls.
+  EXPECT_GT(store.memtable_bytes(), 0);
+  EXPECT_EQ(store.write_stops(), 0);
+  EXPECT_EQ(store.write_slowdowns(), 0);
+  EXPECT_FALSE(store.writes_stopped());
+  // The feed read its two items into the cache.
+  EXPECT_GT(store.item_cache_bytes(), 0);
+  EXPECT_EQ(store.item_cache_capacity_bytes(),
+            static_cast<int64_t>(store::StoreOptions().item_cache_bytes));
+  EXPECT_EQ(store.item_cache_evictions(), 0);
+}
+
 TEST_F(ServerTest, GetFeed_PagesNeverRepeatUntilExhausted) {
   std::vector<v1::Item> items;
   for (int i = 0; i < 57; ++i) items.push_back(Note("n" + std::to_string(i)));
