@@ -76,6 +76,9 @@ ABSL_FLAG(int, lookalike_seeds, 10, "Seed users per FindLookalikes call.");
 ABSL_FLAG(std::string, region, "", "Context region of every request; empty: the user's.");
 ABSL_FLAG(int, upsert_batch, 1000, "New items per UpsertItems call (1..1000).");
 ABSL_FLAG(int, event_batch, 1000, "Events per RecordEvents call (1..10000).");
+ABSL_FLAG(bool, validate_only, false,
+          "Send UpsertItems and RecordEvents as dry runs: the server checks them "
+          "whole and writes nothing, so the rate is what writes cost before the store.");
 ABSL_FLAG(std::string, new_item_prefix, "",
           "Id prefix of the items UpsertItems creates; empty: \"lg<unix "
           "seconds>-\", so that a second run adds items instead of replacing "
@@ -256,6 +259,7 @@ int main(int argc, char** argv) {
   shape.region = absl::GetFlag(FLAGS_region);
   shape.upsert_batch = absl::GetFlag(FLAGS_upsert_batch);
   shape.event_batch = absl::GetFlag(FLAGS_event_batch);
+  shape.validate_only = absl::GetFlag(FLAGS_validate_only);
   shape.new_item_prefix = absl::GetFlag(FLAGS_new_item_prefix);
   if (shape.new_item_prefix.empty()) {
     shape.new_item_prefix = absl::StrCat("lg", absl::ToUnixSeconds(absl::Now()), "-");

@@ -178,6 +178,7 @@ int64_t NowMs() {
 
 v1::UpsertItemsRequest RequestFactory::Upsert(std::mt19937_64& rng) const {
   v1::UpsertItemsRequest request;
+  request.set_validate_only(shape_.validate_only);
   std::normal_distribution<float> normal;
   const int64_t now = NowMs();
   for (int i = 0; i < shape_.upsert_batch; ++i) {
@@ -202,6 +203,7 @@ v1::UpsertItemsRequest RequestFactory::Upsert(std::mt19937_64& rng) const {
 
 v1::RecordEventsRequest RequestFactory::Events(std::mt19937_64& rng) const {
   v1::RecordEventsRequest request;
+  request.set_validate_only(shape_.validate_only);
   std::uniform_int_distribution<size_t> pick_item(0, items_.size() - 1);
   std::uniform_int_distribution<int> percent(0, 99);
   const int64_t now = NowMs();

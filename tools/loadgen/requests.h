@@ -34,6 +34,9 @@ struct RequestShape {
   // items (which must exist).
   int upsert_batch = 1000;
   int event_batch = 1000;
+  // Writes sent as dry runs: the server checks them whole and writes
+  // nothing, which measures what a write costs before the store.
+  bool validate_only = false;
   int dim = 0;
   std::string new_item_prefix = "lg-";
 };
