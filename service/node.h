@@ -141,6 +141,8 @@ class Node {
   // writes made so far, so that the next batch's work overlaps it. Returns
   // `applied` (ApplyItemChanges's status) unless the fsync failed.
   absl::Status AwaitItemWrite(absl::Status applied) ABSL_LOCKS_EXCLUDED(item_write_mu_);
+  // Fills the item cache after Open, on cache_warmer_, at low priority.
+  void WarmItemCache();
 
   NodeOptions options_;
   Limits limits_;
@@ -149,9 +151,7 @@ class Node {
   std::unique_ptr<index::VectorIndex> user_index_;
   // After store_, so it stops (writing what it holds) before the store.
   std::unique_ptr<store::ExposureLog> exposure_log_;
-  // Fills the item cache after Open; stopped and joined first at
-  // destruction.
-  void WarmItemCache();
+  // Set at destruction; stops the cache warmer, which is joined first.
   std::atomic<bool> stopping_{false};
   std::thread cache_warmer_;
   // Item (user) writes reach the store and the item (user) index in the

@@ -864,8 +864,6 @@ absl::StatusOr<FeatureStore::CacheWarmth> FeatureStore::WarmItemCache(
   return warmth;
 }
 
-size_t FeatureStore::ItemCacheBytes() const { return item_cache_->usage(); }
-
 namespace {
 
 int64_t MapValue(const std::map<std::string, std::string>& map, const std::string& key) {

@@ -165,14 +165,12 @@ class FeatureStore {
     size_t bytes = 0;
   };
   // Reads the stored items, in id order, into the item cache until it
-  // first has to evict a row, every item is in it, or `stop` turns true. A feed's
-  // candidates spread over the whole catalog, so a new server's cold cache
-  // sends most of them to RocksDB for minutes
+  // first has to evict a row, every item is in it, or `stop` turns true.
+  // A feed's candidates spread over the whole catalog, so a new server's
+  // cold cache sends most of them to RocksDB for minutes
   // (bench/results/2026-12-07-warm-cache.md). Fills as ReadItems does, so
   // a write during the scan is never overwritten by an older read.
   absl::StatusOr<CacheWarmth> WarmItemCache(const std::atomic<bool>& stop) const;
-  // Bytes charged to the item cache now.
-  size_t ItemCacheBytes() const;
   // RocksDB's write stalls and backlog, and the item cache's fill, since
   // the store was opened: for operators (AdminService.GetStatus).
   struct Health {

@@ -416,6 +416,19 @@ TEST(LoadgenRequestsTest, IngestBatchesAreNewUnitItemsAndKnownEvents) {
     EXPECT_FALSE(RequestFactory::Create(users, items, wrong, mix).ok()) << bad.second;
   }
   EXPECT_FALSE(RequestFactory::Create(users, {}, shape, Mix("RecordEvents:1")).ok());
+  EXPECT_FALSE(factory->Upsert(rng).validate_only());
+  EXPECT_FALSE(factory->Events(rng).validate_only());
+
+  // --validate_only: the same writes, sent as dry runs.
+  shape.validate_only = true;
+  absl::StatusOr<RequestFactory> dry = RequestFactory::Create(users, items, shape, mix);
+  ASSERT_TRUE(dry.ok()) << dry.status();
+  const v1::UpsertItemsRequest dry_upsert = dry->Upsert(rng);
+  const v1::RecordEventsRequest dry_events = dry->Events(rng);
+  EXPECT_TRUE(dry_upsert.validate_only());
+  EXPECT_EQ(dry_upsert.items_size(), 50);
+  EXPECT_TRUE(dry_events.validate_only());
+  EXPECT_EQ(dry_events.events_size(), 200);
 }
 
 TEST(LoadgenScheduleTest, RequestIIsDueAtIOverRate) {

@@ -76,14 +76,14 @@ TEST_F(NodeTest, WarmItemCache_FillsInTheBackgroundAndStopsWithTheNode) {
   node = Open(kDim, /*warm_item_cache=*/true);
   // Warming fills the cache; without it, a reopened node starts empty.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (node->store().ItemCacheBytes() == 0 &&
+  while (node->store().health().item_cache_bytes == 0 &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_GT(node->store().ItemCacheBytes(), 0u);
+  EXPECT_GT(node->store().health().item_cache_bytes, 0);
   node.reset();
   node = Open();
-  EXPECT_EQ(node->store().ItemCacheBytes(), 0u);
+  EXPECT_EQ(node->store().health().item_cache_bytes, 0);
 }
 
 TEST_F(NodeTest, Reopen_WithoutSnapshot_ServesEveryAcknowledgedItem) {

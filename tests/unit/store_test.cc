@@ -114,6 +114,10 @@ class FeatureStoreTest : public ::testing::Test {
     return result.ok() ? *result : ItemWriteResult{};
   }
 
+  size_t ItemCacheBytes() const {
+    return static_cast<size_t>(store_->health().item_cache_bytes);
+  }
+
   std::vector<ItemRecord> Read(const std::vector<std::string>& ids) {
     absl::StatusOr<std::vector<ItemRecord>> records = store_->ReadItems(ids);
     EXPECT_TRUE(records.ok()) << records.status();
@@ -308,16 +312,16 @@ TEST_F(FeatureStoreTest, WarmItemCache_ReadsEveryItemTheCacheHolds) {
                       MakeEvent("u1", "i10007", v1::EVENT_TYPE_CLICK, 1000)})
                   .ok());
   Reopen();
-  EXPECT_EQ(store_->ItemCacheBytes(), 0u);
+  EXPECT_EQ(ItemCacheBytes(), 0u);
   const std::atomic<bool> stop = false;
   absl::StatusOr<FeatureStore::CacheWarmth> warmth = store_->WarmItemCache(stop);
   ASSERT_TRUE(warmth.ok()) << warmth.status();
   EXPECT_EQ(warmth->items, 50);
   EXPECT_GT(warmth->bytes, 0u);
-  EXPECT_EQ(store_->ItemCacheBytes(), warmth->bytes);
+  EXPECT_EQ(ItemCacheBytes(), warmth->bytes);
   // Every read is now answered by the cache: nothing more is filled.
   const std::vector<ItemRecord> read = Read(IdsOfItems(items));
-  EXPECT_EQ(store_->ItemCacheBytes(), warmth->bytes);
+  EXPECT_EQ(ItemCacheBytes(), warmth->bytes);
   ASSERT_EQ(read.size(), 50u);
   for (size_t i = 0; i < read.size(); ++i) {
     ASSERT_NE(read[i].item, nullptr);
@@ -349,7 +353,7 @@ TEST_F(FeatureStoreTest, WarmItemCache_StoppedOrWithoutACacheReadsNothing) {
   absl::StatusOr<FeatureStore::CacheWarmth> stopped = store_->WarmItemCache(stop);
   ASSERT_TRUE(stopped.ok()) << stopped.status();
   EXPECT_EQ(stopped->items, 0);
-  EXPECT_EQ(store_->ItemCacheBytes(), 0u);
+  EXPECT_EQ(ItemCacheBytes(), 0u);
 
   item_cache_bytes_ = 0;
   Reopen();
