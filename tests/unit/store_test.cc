@@ -68,6 +68,12 @@ std::vector<std::string> IdsOf(const std::vector<TimedItemId>& items) {
   return ids;
 }
 
+std::vector<std::string> IdsOf(const std::vector<v1::Item>& items) {
+  std::vector<std::string> ids;
+  for (const v1::Item& item : items) ids.push_back(item.id());
+  return ids;
+}
+
 class FeatureStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -298,12 +304,6 @@ std::vector<v1::Item> NumberedItems(int n, const std::string& creator) {
   return items;
 }
 
-std::vector<std::string> IdsOfItems(const std::vector<v1::Item>& items) {
-  std::vector<std::string> ids;
-  for (const v1::Item& item : items) ids.push_back(item.id());
-  return ids;
-}
-
 TEST_F(FeatureStoreTest, WarmItemCache_ReadsEveryItemTheCacheHolds) {
   const std::vector<v1::Item> items = NumberedItems(50, "c1");
   Upsert(items);
@@ -320,7 +320,7 @@ TEST_F(FeatureStoreTest, WarmItemCache_ReadsEveryItemTheCacheHolds) {
   EXPECT_GT(warmth->bytes, 0u);
   EXPECT_EQ(ItemCacheBytes(), warmth->bytes);
   // Every read is now answered by the cache: nothing more is filled.
-  const std::vector<ItemRecord> read = Read(IdsOfItems(items));
+  const std::vector<ItemRecord> read = Read(IdsOf(items));
   EXPECT_EQ(ItemCacheBytes(), warmth->bytes);
   ASSERT_EQ(read.size(), 50u);
   for (size_t i = 0; i < read.size(); ++i) {
@@ -387,7 +387,7 @@ TEST_F(FeatureStoreTest, WarmItemCache_NeverCachesARowOlderThanAWrite) {
   }
   written = true;
   warmer.join();
-  const std::vector<ItemRecord> read = Read(IdsOfItems(items));
+  const std::vector<ItemRecord> read = Read(IdsOf(items));
   ASSERT_EQ(read.size(), items.size());
   for (const ItemRecord& record : read) {
     ASSERT_NE(record.item, nullptr);
