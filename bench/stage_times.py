@@ -50,17 +50,22 @@ def main():
     for user in users:
         stub.GetFeed(recommend_pb2.GetFeedRequest(user_id=user, count=args.count))
     micros = {}
+    out = {}
     for user in users:
         response = stub.GetFeed(
             recommend_pb2.GetFeedRequest(user_id=user, count=args.count, debug=True))
         for stage in response.trace:
             micros.setdefault(stage.stage, []).append(stage.micros)
-    print("%-32s %10s %10s %8s" % ("stage", "median us", "mean us", "feeds"))
+            out.setdefault(stage.stage, []).append(stage.candidates_out)
+    # The candidates a stage passes on: what every later stage pays for.
+    print("%-32s %10s %10s %8s %12s" % ("stage", "median us", "mean us", "feeds",
+                                        "median out"))
     for stage, values in micros.items():
         if statistics.median(values) < args.min_us:
             continue
-        print("%-32s %10.0f %10.0f %8d" % (stage, statistics.median(values),
-                                          statistics.mean(values), len(values)))
+        print("%-32s %10.0f %10.0f %8d %12.0f" % (
+            stage, statistics.median(values), statistics.mean(values), len(values),
+            statistics.median(out[stage])))
 
 
 if __name__ == "__main__":

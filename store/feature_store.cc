@@ -188,6 +188,7 @@ FeatureStore::FeatureStore(StoreOptions options, std::unique_ptr<rocksdb::DB> db
       handles_(std::move(handles)),
       item_cache_(std::make_unique<RowCache<CachedItem>>(options_.item_cache_bytes)),
       creator_cache_(std::make_unique<RowCache<v1::Creator>>(kCreatorCacheBytes)),
+      creator_scans_(std::make_unique<RowCache<NewestScan>>(kCreatorScanCacheBytes)),
       recent_items_(options_.recent_items_users,
                     static_cast<size_t>(std::max(options_.covisit_window, 0)) + 1) {}
 
@@ -410,10 +411,13 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
   Counts counts = counts_;
   uint64_t sequence = last_sequence_;
   ItemWriteResult result;
+  // Creators whose lists of items change: their kept scans go.
+  std::vector<std::string> creators;
   auto remove_secondary = [&](const v1::Item& item) {
     batch.Delete(handles_->families[kItemsByTime],
                  ItemByTimeKey(item.created_at_ms(), item.id()));
     if (!item.creator_id().empty()) {
+      creators.push_back(item.creator_id());
       batch.Delete(handles_->families[kItemsByCreator],
                    ItemByCreatorKey(item.creator_id(), item.created_at_ms(), item.id()));
     }
@@ -448,6 +452,7 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
     batch.Put(handles_->families[kItemsByTime],
               ItemByTimeKey(item.created_at_ms(), item.id()), "");
     if (!item.creator_id().empty()) {
+      creators.push_back(item.creator_id());
       batch.Put(handles_->families[kItemsByCreator],
                 ItemByCreatorKey(item.creator_id(), item.created_at_ms(), item.id()), "");
     }
@@ -494,6 +499,7 @@ absl::StatusOr<ItemWriteResult> FeatureStore::WriteItemChanges(
     if (durability == Durability::kDeferred) deferred_writes_.fetch_add(1);
     item_cache_->Invalidate(ids);
     newest_items_.Invalidate();
+    creator_scans_->Invalidate(creators);
     if (!deleted_ids.empty()) {
       absl::MutexLock board_lock(&board_mu_);
       for (auto& [region, board] : boards_) {
@@ -1051,29 +1057,42 @@ absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItems(
   if (absl::Status s = ToStatus(it->status(), "scanning newest items"); !s.ok()) {
     return s;
   }
-  newest_items_.Put(generation, limit, since_ms, out);
+  newest_items_.Put(generation, {.limit = limit, .since_ms = since_ms, .items = out});
   return out;
 }
 
-absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItemsOfCreator(
-    absl::string_view creator_id, int64_t since_ms, int limit) const {
-  const std::string prefix = CreatorPrefix(creator_id);
-  std::vector<TimedItemId> out;
-  rocksdb::ReadOptions read_options;
-  const std::string upper = absl::StrCat(creator_id, absl::string_view("\1", 1));
-  rocksdb::Slice upper_bound(upper);
-  read_options.iterate_upper_bound = &upper_bound;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(read_options, handles_->families[kItemsByCreator]));
-  for (it->Seek(prefix); it->Valid() && static_cast<int>(out.size()) < limit;
-       it->Next()) {
-    TimedId id = DecodeTimedId(absl::string_view(it->key().data(), it->key().size()),
-                               prefix.size());
-    if (id.created_at_ms < since_ms) break;  // newest first: the rest are older
-    out.push_back({std::move(id.item_id), id.created_at_ms});
-  }
-  if (absl::Status s = ToStatus(it->status(), "scanning creator items"); !s.ok()) {
-    return s;
+absl::StatusOr<std::vector<std::vector<TimedItemId>>> FeatureStore::NewestItemsOfCreators(
+    std::span<const absl::string_view> creator_ids, int64_t since_ms, int limit) const {
+  std::vector<std::vector<TimedItemId>> out(creator_ids.size());
+  const std::vector<std::shared_ptr<const NewestScan>> kept =
+      creator_scans_->FindAll(creator_ids);
+  for (size_t i = 0; i < creator_ids.size(); ++i) {
+    if (kept[i] != nullptr && kept[i]->Covers(limit, since_ms)) {
+      out[i] = kept[i]->Answer(limit, since_ms);
+      continue;
+    }
+    const absl::string_view creator_id = creator_ids[i];
+    const uint64_t token = creator_scans_->FillToken(creator_id);
+    const std::string prefix = CreatorPrefix(creator_id);
+    rocksdb::ReadOptions read_options;
+    const std::string upper = absl::StrCat(creator_id, absl::string_view("\1", 1));
+    rocksdb::Slice upper_bound(upper);
+    read_options.iterate_upper_bound = &upper_bound;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(read_options, handles_->families[kItemsByCreator]));
+    for (it->Seek(prefix); it->Valid() && static_cast<int>(out[i].size()) < limit;
+         it->Next()) {
+      TimedId id = DecodeTimedId(absl::string_view(it->key().data(), it->key().size()),
+                                 prefix.size());
+      if (id.created_at_ms < since_ms) break;  // newest first: the rest are older
+      out[i].push_back({std::move(id.item_id), id.created_at_ms});
+    }
+    if (absl::Status s = ToStatus(it->status(), "scanning creator items"); !s.ok()) {
+      return s;
+    }
+    creator_scans_->Fill(token, creator_id,
+                         std::make_shared<const NewestScan>(NewestScan{
+                             .limit = limit, .since_ms = since_ms, .items = out[i]}));
   }
   return out;
 }

@@ -1,5 +1,6 @@
-// Newest-first lists of item ids, and NewestItemsMemo, which keeps recent
-// scans of the newest items until an item is written.
+// Newest-first lists of item ids, the scans that produce them, and
+// NewestItemsMemo, which keeps recent scans of the newest items until an
+// item is written.
 #pragma once
 
 #include <array>
@@ -19,6 +20,24 @@ struct TimedItemId {
   int64_t created_at_ms = 0;
 };
 
+// One newest-first scan: the newest `limit` items created at or after
+// `since_ms`. A kept scan answers any ask it holds every item of.
+struct NewestScan {
+  int limit = 0;
+  int64_t since_ms = 0;
+  std::vector<TimedItemId> items;
+
+  // Whether this scan holds the whole answer to (limit, since_ms): a prefix
+  // of the newest-first order no longer than its own. A later `since` only
+  // shortens the answer, and a larger limit is covered only by a scan that
+  // ended before its own limit.
+  bool Covers(int ask_limit, int64_t ask_since_ms) const;
+  // The answer to an ask this scan covers.
+  std::vector<TimedItemId> Answer(int ask_limit, int64_t ask_since_ms) const;
+  // Memory held, for a RowCache's budget.
+  size_t SpaceUsedLong() const;
+};
+
 // FeatureStore::NewestItems' recent answers, reused while no item is
 // written. Every feed's fresh and recent sources scan the same few
 // hundred newest items; at 1M items that scan was ~5% of a feed's CPU.
@@ -34,17 +53,14 @@ class NewestItemsMemo {
   // The newest `limit` items created at or after `since_ms`, newest first,
   // when a kept scan holds all of them.
   std::optional<std::vector<TimedItemId>> Find(int limit, int64_t since_ms) const;
-  // Keeps `items`, the newest `limit` items at or after `since_ms` as of
-  // `generation`; dropped when an item was written since.
-  void Put(uint64_t generation, int limit, int64_t since_ms,
-           std::vector<TimedItemId> items);
+  // Keeps `scan`, made as of `generation`; dropped when an item was
+  // written since.
+  void Put(uint64_t generation, NewestScan scan);
 
  private:
-  struct Scan {
+  struct Kept {
     uint64_t generation = 0;
-    int limit = 0;
-    int64_t since_ms = 0;
-    std::shared_ptr<const std::vector<TimedItemId>> items;
+    std::shared_ptr<const NewestScan> scan;
   };
   // A few distinct asks: the fresh source's window, the recent source's
   // budget, cold start's list.
@@ -52,7 +68,7 @@ class NewestItemsMemo {
 
   std::atomic<uint64_t> generation_{0};
   mutable absl::Mutex mu_;
-  std::array<Scan, kScans> scans_ ABSL_GUARDED_BY(mu_);
+  std::array<Kept, kScans> kept_ ABSL_GUARDED_BY(mu_);
   size_t next_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -1,20 +1,26 @@
 #include "ranking/source/following_source.h"
 
 #include <algorithm>
+#include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace zhongcao::ranking {
 
 absl::StatusOr<std::vector<Candidate>> FollowingSource::Fetch(const FeedContext& context,
                                                               int budget) const {
-  std::vector<store::TimedItemId> found;
   if (!context.user.user.has_value() || budget <= 0) return std::vector<Candidate>();
   const auto& follows = context.user.user->following_creator_ids();
-  const int creators = std::min<int>(follows.size(), options_.max_creators);
-  for (int i = 0; i < creators; ++i) {
-    absl::StatusOr<std::vector<store::TimedItemId>> items = store_.NewestItemsOfCreator(
-        follows[i], context.now_ms - options_.window_ms, options_.per_creator);
-    if (!items.ok()) return items.status();
-    found.insert(found.end(), items->begin(), items->end());
+  const std::vector<absl::string_view> creators(
+      follows.begin(),
+      follows.begin() + std::min<int>(follows.size(), options_.max_creators));
+  absl::StatusOr<std::vector<std::vector<store::TimedItemId>>> lists =
+      store_.NewestItemsOfCreators(creators, context.now_ms - options_.window_ms,
+                                   options_.per_creator);
+  if (!lists.ok()) return lists.status();
+  std::vector<store::TimedItemId> found;
+  for (std::vector<store::TimedItemId>& items : *lists) {
+    for (store::TimedItemId& id : items) found.push_back(std::move(id));
   }
   std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
     return a.created_at_ms != b.created_at_ms ? a.created_at_ms > b.created_at_ms

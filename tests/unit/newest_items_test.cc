@@ -37,7 +37,7 @@ TEST(NewestItemsMemo, AnswersWhatAKeptScanHoldsInFull) {
   NewestItemsMemo memo;
   EXPECT_EQ(memo.Find(3, 0), std::nullopt);
   // A scan cut at its limit of 3: items older than t700 may exist.
-  memo.Put(memo.Generation(), 3, 0, Items(3));
+  memo.Put(memo.Generation(), {3, 0, Items(3)});
   EXPECT_THAT(Ids(memo, 3, 0), Optional(ElementsAre("t900", "t800", "t700")));
   EXPECT_THAT(Ids(memo, 2, 0), Optional(ElementsAre("t900", "t800")));
   EXPECT_THAT(Ids(memo, 3, 750), Optional(ElementsAre("t900", "t800")));
@@ -46,20 +46,20 @@ TEST(NewestItemsMemo, AnswersWhatAKeptScanHoldsInFull) {
   EXPECT_EQ(memo.Find(3, -10), std::nullopt);  // older than the scan looked
 
   // A scan that ended before its limit holds everything since its start.
-  memo.Put(memo.Generation(), 10, 500, Items(5));
+  memo.Put(memo.Generation(), {10, 500, Items(5)});
   EXPECT_THAT(Ids(memo, 50, 650), Optional(ElementsAre("t900", "t800", "t700")));
 }
 
 TEST(NewestItemsMemo, ForgetsEverythingAtAWrite) {
   NewestItemsMemo memo;
   const uint64_t before = memo.Generation();
-  memo.Put(before, 3, 0, Items(3));
+  memo.Put(before, {3, 0, Items(3)});
   memo.Invalidate();
   EXPECT_EQ(memo.Find(3, 0), std::nullopt);
   // A scan that began before the write may have missed it: not kept.
-  memo.Put(before, 3, 0, Items(3));
+  memo.Put(before, {3, 0, Items(3)});
   EXPECT_EQ(memo.Find(3, 0), std::nullopt);
-  memo.Put(memo.Generation(), 3, 0, Items(2));
+  memo.Put(memo.Generation(), {3, 0, Items(2)});
   EXPECT_THAT(Ids(memo, 3, 0), Optional(ElementsAre("t900", "t800")));
 }
 

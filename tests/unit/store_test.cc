@@ -143,12 +143,13 @@ class FeatureStoreTest : public ::testing::Test {
     return newest.ok() ? IdsOf(*newest) : std::vector<std::string>{};
   }
 
-  std::vector<std::string> NewestOf(const std::string& creator, int64_t since_ms = 0,
+  std::vector<std::string> NewestOf(absl::string_view creator, int64_t since_ms = 0,
                                     int limit = 100) {
-    absl::StatusOr<std::vector<TimedItemId>> newest =
-        store_->NewestItemsOfCreator(creator, since_ms, limit);
+    const absl::string_view creators[] = {creator};
+    absl::StatusOr<std::vector<std::vector<TimedItemId>>> newest =
+        store_->NewestItemsOfCreators(creators, since_ms, limit);
     EXPECT_TRUE(newest.ok()) << newest.status();
-    return newest.ok() ? IdsOf(*newest) : std::vector<std::string>{};
+    return newest.ok() ? IdsOf(newest->at(0)) : std::vector<std::string>{};
   }
 
   std::vector<std::string> ChangedAfter(uint64_t after) {
@@ -730,12 +731,41 @@ TEST_F(FeatureStoreTest, NewestItemsOfCreator_RespectsSinceAndLimit) {
   EXPECT_THAT(NewestOf("c1", 3000, 1), ElementsAre("p4"));
   EXPECT_THAT(NewestOf("c1", 5000), IsEmpty());
   EXPECT_THAT(NewestOf("nobody"), IsEmpty());
-  absl::StatusOr<std::vector<TimedItemId>> timed =
-      store_->NewestItemsOfCreator("c2", 0, 10);
+  const absl::string_view creators[] = {"c2", "nobody", "c1"};
+  absl::StatusOr<std::vector<std::vector<TimedItemId>>> timed =
+      store_->NewestItemsOfCreators(creators, 0, 10);
   ASSERT_TRUE(timed.ok());
-  ASSERT_EQ(timed->size(), 1u);
-  EXPECT_EQ((*timed)[0].item_id, "q1");
-  EXPECT_EQ((*timed)[0].created_at_ms, 3500);
+  ASSERT_EQ(timed->size(), 3u);
+  ASSERT_EQ((*timed)[0].size(), 1u);
+  EXPECT_EQ((*timed)[0][0].item_id, "q1");
+  EXPECT_EQ((*timed)[0][0].created_at_ms, 3500);
+  EXPECT_THAT((*timed)[1], IsEmpty());
+  EXPECT_THAT(IdsOf((*timed)[2]), ElementsAre("p4", "p3", "p2", "p1"));
+}
+
+TEST_F(FeatureStoreTest, NewestItemsOfCreators_KeptScansNeverHideAWrite) {
+  Upsert({MakeItem("a1", "ca", 1000), MakeItem("a2", "ca", 2000),
+          MakeItem("b1", "cb", 1500)});
+  // The same asks again, and narrower ones, come from the kept scans.
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_THAT(NewestOf("ca", 0, 10), ElementsAre("a2", "a1"));
+    EXPECT_THAT(NewestOf("ca", 1500, 10), ElementsAre("a2"));
+    EXPECT_THAT(NewestOf("ca", 0, 1), ElementsAre("a2"));
+    EXPECT_THAT(NewestOf("cb", 0, 10), ElementsAre("b1"));
+  }
+  // A new item, an item moved to another creator, one deleted: each
+  // creator's next ask sees it.
+  Upsert({MakeItem("a3", "ca", 3000)});
+  EXPECT_THAT(NewestOf("ca", 0, 10), ElementsAre("a3", "a2", "a1"));
+  Upsert({MakeItem("a1", "cb", 1000)});
+  EXPECT_THAT(NewestOf("ca", 0, 10), ElementsAre("a3", "a2"));
+  EXPECT_THAT(NewestOf("cb", 0, 10), ElementsAre("b1", "a1"));
+  Delete({"b1"});
+  EXPECT_THAT(NewestOf("cb", 0, 10), ElementsAre("a1"));
+  // A scan cut at its limit does not answer a larger ask.
+  Upsert({MakeItem("a4", "ca", 4000)});
+  EXPECT_THAT(NewestOf("ca", 0, 1), ElementsAre("a4"));
+  EXPECT_THAT(NewestOf("ca", 0, 10), ElementsAre("a4", "a3", "a2"));
 }
 
 TEST_F(FeatureStoreTest, NewestItemsOfCreator_PrefixCreatorDoesNotLeak) {
