@@ -1,15 +1,17 @@
 #include "ranking/exposure_record.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "ranking/scorer/ranking_features.h"
 
 namespace zhongcao::ranking {
 
-v1::Exposure MakeExposure(const ServedResponse& response,
-                          std::span<const Candidate> items,
-                          std::span<const std::string> item_arms) {
-  v1::Exposure exposure;
+store::ExposureRow MakeExposure(const ServedResponse& response,
+                                std::span<const Candidate> items,
+                                std::span<const std::string> item_arms) {
+  store::ExposureRow row;
+  v1::Exposure& exposure = *row.mutable_exposure();
   exposure.set_request_id(response.request_id);
   exposure.set_user_id(response.user_id);
   exposure.set_logged_at_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -26,6 +28,8 @@ v1::Exposure MakeExposure(const ServedResponse& response,
   exposure.set_page(response.page);
   exposure.set_surface(response.surface);
   exposure.set_index_version(response.index_version);
+  const std::vector<std::string>& names = RankingFeatureNames();
+  row.mutable_feature_names()->Add(names.begin(), names.end());
   for (size_t i = 0; i < items.size(); ++i) {
     const Candidate& c = items[i];
     v1::ExposedItem* item = exposure.add_items();
@@ -33,13 +37,12 @@ v1::Exposure MakeExposure(const ServedResponse& response,
     item->set_position(static_cast<int>(i));
     if (i < item_arms.size()) item->set_arm(item_arms[i]);
     item->set_score(c.score);
-    const std::vector<std::string>& names = RankingFeatureNames();
-    for (size_t f = 0; f < c.features.size() && f < names.size(); ++f) {
-      (*item->mutable_features())[names[f]] = c.features[f];
-    }
+    const size_t count = std::min(c.features.size(), names.size());
+    row.add_item_features()->mutable_values()->Add(c.features.begin(),
+                                                   c.features.begin() + count);
     for (const std::string& source : c.sources) item->add_sources(source);
   }
-  return exposure;
+  return row;
 }
 
 }  // namespace zhongcao::ranking

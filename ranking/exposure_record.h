@@ -8,6 +8,7 @@
 
 #include "ranking/candidate.h"
 #include "ranking/experiment/experiments.h"
+#include "store/records.pb.h"
 #include "zhongcao/v1/types.pb.h"
 
 namespace zhongcao::ranking {
@@ -26,8 +27,8 @@ struct ServedResponse {
 
 // `items` in page order; `item_arms` the arm of each (empty strings, or an
 // empty vector, outside interleaving). Logged at the server's clock.
-v1::Exposure MakeExposure(const ServedResponse& response,
-                          std::span<const Candidate> items,
-                          std::span<const std::string> item_arms);
+store::ExposureRow MakeExposure(const ServedResponse& response,
+                                std::span<const Candidate> items,
+                                std::span<const std::string> item_arms);
 
 }  // namespace zhongcao::ranking

@@ -43,7 +43,7 @@ struct RecommenderOptions {
   // Called with every GetFeed and RankProducts response as served (the
   // exposure log's record); must return quickly, e.g. by queueing. None:
   // nothing is logged.
-  std::function<void(v1::Exposure)> exposure_sink;
+  std::function<void(store::ExposureRow)> exposure_sink;
   // The learned ranking model the server loads at start; empty: none, the
   // weighted sum scores until one is loaded (Recommender::LoadRankerModel).
   std::string ranker_model;

@@ -18,7 +18,7 @@ namespace {
 ranking::RecommenderOptions WithExposureLog(ranking::RecommenderOptions options,
                                             store::ExposureLog* log) {
   if (log != nullptr && !options.exposure_sink) {
-    options.exposure_sink = [log](v1::Exposure exposure) {
+    options.exposure_sink = [log](store::ExposureRow exposure) {
       log->Append(std::move(exposure));
     };
   }

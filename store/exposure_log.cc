@@ -26,7 +26,7 @@ ExposureLog::~ExposureLog() {
   thread_.join();
 }
 
-void ExposureLog::Append(v1::Exposure exposure) {
+void ExposureLog::Append(ExposureRow exposure) {
   absl::MutexLock lock(&mu_);
   if (queue_.size() >= options_.queue_limit) {
     ++dropped_;
@@ -63,7 +63,7 @@ int64_t ExposureLog::written() const {
 void ExposureLog::Run() {
   auto next_prune = std::chrono::steady_clock::now();
   for (;;) {
-    std::vector<v1::Exposure> batch;
+    std::vector<ExposureRow> batch;
     bool stop = false;
     {
       absl::MutexLock lock(&mu_);

@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "store/feature_store.h"
-#include "zhongcao/v1/types.pb.h"
+#include "store/records.pb.h"
 
 namespace zhongcao::store {
 
@@ -39,7 +39,7 @@ class ExposureLog {
   ExposureLog& operator=(const ExposureLog&) = delete;
 
   // Queues one response; never waits for I/O.
-  void Append(v1::Exposure exposure);
+  void Append(ExposureRow exposure);
   // Returns once everything appended before the call has been written, or
   // its write has failed; the status of the latest write.
   absl::Status Flush();
@@ -55,7 +55,7 @@ class ExposureLog {
   FeatureStore* store_;
   const ExposureLogOptions options_;
   mutable absl::Mutex mu_;
-  std::vector<v1::Exposure> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<ExposureRow> queue_ ABSL_GUARDED_BY(mu_);
   int64_t appended_ ABSL_GUARDED_BY(mu_) = 0;  // entries ever queued
   int64_t done_ ABSL_GUARDED_BY(mu_) = 0;      // of those, written or failed
   int64_t written_ ABSL_GUARDED_BY(mu_) = 0;

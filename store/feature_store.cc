@@ -16,6 +16,7 @@
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
+#include "store/exposure_row.h"
 #include "store/keys.h"
 #include "store/log_keys.h"
 #include "store/merge_operators.h"
@@ -1288,12 +1289,12 @@ absl::Status CapLog(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
 
 }  // namespace
 
-absl::Status FeatureStore::AppendExposures(std::span<const v1::Exposure> exposures) {
+absl::Status FeatureStore::AppendExposures(std::span<const ExposureRow> rows) {
   rocksdb::WriteBatch batch;
-  for (const v1::Exposure& exposure : exposures) {
+  for (const ExposureRow& row : rows) {
     batch.Put(handles_->families[kExposures],
-              ExposureKey(exposure.logged_at_ms(), exposure.request_id()),
-              exposure.SerializeAsString());
+              ExposureKey(row.exposure().logged_at_ms(), row.exposure().request_id()),
+              row.SerializeAsString());
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = false;  // a log; see the header
@@ -1304,19 +1305,21 @@ absl::StatusOr<LogPage<v1::Exposure>> FeatureStore::ReadExposures(
     const LogQuery& query) const {
   LogPage<v1::Exposure> page;
   size_t bytes = 0;
-  absl::StatusOr<std::string> resume = ScanLog(
-      db_.get(), handles_->families[kExposures], query,
-      [&](absl::string_view, absl::string_view value) -> absl::StatusOr<bool> {
-        v1::Exposure exposure;
-        if (!exposure.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          return absl::DataLossError("unparseable exposure");
-        }
-        if (!query.user_id.empty() && exposure.user_id() != query.user_id) return true;
-        bytes += value.size();
-        page.rows.push_back(std::move(exposure));
-        return static_cast<int>(page.rows.size()) < query.limit &&
-               bytes < query.max_bytes;
-      });
+  absl::StatusOr<std::string> resume =
+      ScanLog(db_.get(), handles_->families[kExposures], query,
+              [&](absl::string_view, absl::string_view value) -> absl::StatusOr<bool> {
+                absl::StatusOr<v1::Exposure> exposure = ExposureFromRow(value);
+                if (!exposure.ok()) return exposure.status();
+                if (!query.user_id.empty() && exposure->user_id() != query.user_id) {
+                  return true;
+                }
+                // The page's size as sent: a stored row is smaller than the
+                // exposure it expands to, whose items name their features.
+                bytes += exposure->ByteSizeLong();
+                page.rows.push_back(*std::move(exposure));
+                return static_cast<int>(page.rows.size()) < query.limit &&
+                       bytes < query.max_bytes;
+              });
   if (!resume.ok()) return resume.status();
   page.resume_after = *std::move(resume);
   return page;

@@ -246,7 +246,7 @@ class FeatureStore {
   // The exposure log: served responses keyed by (logged_at_ms, request id).
   // Written through the WAL without fsync: a crash may lose the last
   // instant of a log, which is acceptable for a log, never a catalog write.
-  absl::Status AppendExposures(std::span<const v1::Exposure> exposures);
+  absl::Status AppendExposures(std::span<const ExposureRow> rows);
   // Rows logged in [since_ms, until_ms), oldest first (see LogQuery).
   absl::StatusOr<LogPage<v1::Exposure>> ReadExposures(const LogQuery& query) const;
   // Events that named a request id, oldest first by the time recorded.

@@ -27,9 +27,13 @@ int64_t NowMs() {
       .count();
 }
 
-v1::Exposure MakeExposure(const std::string& request_id, const std::string& user,
-                          int64_t logged_at_ms, std::vector<std::string> items) {
-  v1::Exposure exposure;
+// A row as the recommender logs it: two named features per item.
+ExposureRow MakeExposure(const std::string& request_id, const std::string& user,
+                         int64_t logged_at_ms, std::vector<std::string> items) {
+  ExposureRow row;
+  row.add_feature_names("engagement");
+  row.add_feature_names("recency");
+  v1::Exposure& exposure = *row.mutable_exposure();
   exposure.set_request_id(request_id);
   exposure.set_user_id(user);
   exposure.set_logged_at_ms(logged_at_ms);
@@ -39,9 +43,11 @@ v1::Exposure MakeExposure(const std::string& request_id, const std::string& user
     v1::ExposedItem* item = exposure.add_items();
     item->set_item_id(items[i]);
     item->set_position(static_cast<int>(i));
-    (*item->mutable_features())["engagement"] = 0.5f + static_cast<float>(i);
+    PackedFeatures* features = row.add_item_features();
+    features->add_values(0.5f + static_cast<float>(i));
+    features->add_values(10.0f + static_cast<float>(i));
   }
-  return exposure;
+  return row;
 }
 
 v1::Event MakeEvent(const std::string& user, const std::string& item,
@@ -100,7 +106,7 @@ class ExposureLogTest : public ::testing::Test {
 };
 
 TEST_F(ExposureLogTest, Exposures_ReadBackByTimeRangeInTimeOrder) {
-  const std::vector<v1::Exposure> rows = {
+  const std::vector<ExposureRow> rows = {
       MakeExposure("r3", "alice", 3000, {"i1", "i2"}),
       MakeExposure("r1", "alice", 1000, {"i3"}),
       MakeExposure("r2", "bob", 2000, {"i4", "i5", "i6"}),
@@ -115,6 +121,8 @@ TEST_F(ExposureLogTest, Exposures_ReadBackByTimeRangeInTimeOrder) {
   EXPECT_EQ(read[1].items(2).item_id(), "i6");
   EXPECT_EQ(read[1].items(2).position(), 2);
   EXPECT_FLOAT_EQ(read[1].items(2).features().at("engagement"), 2.5f);
+  EXPECT_FLOAT_EQ(read[1].items(2).features().at("recency"), 12.0f);
+  EXPECT_EQ(read[1].items(2).features().size(), 2u);
   EXPECT_EQ(read[1].arms().at("diversity"), "control");
 
   LogQuery range;
@@ -124,7 +132,7 @@ TEST_F(ExposureLogTest, Exposures_ReadBackByTimeRangeInTimeOrder) {
 }
 
 TEST_F(ExposureLogTest, Exposures_FilterByUserAndPage) {
-  std::vector<v1::Exposure> rows;
+  std::vector<ExposureRow> rows;
   for (int i = 0; i < 25; ++i) {
     rows.push_back(MakeExposure("r" + std::to_string(100 + i), i % 2 ? "bob" : "alice",
                                 1000 + i, {"i" + std::to_string(i)}));
@@ -182,7 +190,7 @@ TEST_F(ExposureLogTest, Logs_SurviveReopen) {
 }
 
 TEST_F(ExposureLogTest, Prune_DropsRowsBeforeRetentionThenOldestPastCap) {
-  std::vector<v1::Exposure> rows;
+  std::vector<ExposureRow> rows;
   for (int i = 0; i < 10; ++i) {
     rows.push_back(MakeExposure("r" + std::to_string(i), "alice", 1000 * (i + 1), {"i"}));
   }
