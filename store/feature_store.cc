@@ -149,6 +149,33 @@ void MergeInKeyOrder(const Rows& rows, rocksdb::ColumnFamilyHandle* family, Enco
   for (const auto* row : sorted) batch->Merge(family, row->first, encode(row->second));
 }
 
+// The newest `limit` items at or after `since_ms` in a by-time secondary
+// family, under `owner`'s keys (`prefix`, the owner's id and a separator):
+// a creator's items, or a tag's.
+absl::StatusOr<std::vector<TimedItemId>> ScanNewestOf(rocksdb::DB* db,
+                                                      rocksdb::ColumnFamilyHandle* family,
+                                                      absl::string_view owner,
+                                                      const std::string& prefix,
+                                                      int64_t since_ms, int limit) {
+  std::vector<TimedItemId> out;
+  rocksdb::ReadOptions read_options;
+  const std::string upper = absl::StrCat(owner, absl::string_view("\1", 1));
+  rocksdb::Slice upper_bound(upper);
+  read_options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, family));
+  for (it->Seek(prefix); it->Valid() && static_cast<int>(out.size()) < limit;
+       it->Next()) {
+    TimedId id = DecodeTimedId(absl::string_view(it->key().data(), it->key().size()),
+                               prefix.size());
+    if (id.created_at_ms < since_ms) break;  // newest first: the rest are older
+    out.push_back({std::move(id.item_id), id.created_at_ms});
+  }
+  if (absl::Status s = ToStatus(it->status(), "scanning items by time"); !s.ok()) {
+    return s;
+  }
+  return out;
+}
+
 }  // namespace
 
 struct FeatureStore::CachedItem {
@@ -1074,23 +1101,11 @@ absl::StatusOr<std::vector<std::vector<TimedItemId>>> FeatureStore::NewestItemsO
     }
     const absl::string_view creator_id = creator_ids[i];
     const uint64_t token = creator_scans_->FillToken(creator_id);
-    const std::string prefix = CreatorPrefix(creator_id);
-    rocksdb::ReadOptions read_options;
-    const std::string upper = absl::StrCat(creator_id, absl::string_view("\1", 1));
-    rocksdb::Slice upper_bound(upper);
-    read_options.iterate_upper_bound = &upper_bound;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(read_options, handles_->families[kItemsByCreator]));
-    for (it->Seek(prefix); it->Valid() && static_cast<int>(out[i].size()) < limit;
-         it->Next()) {
-      TimedId id = DecodeTimedId(absl::string_view(it->key().data(), it->key().size()),
-                                 prefix.size());
-      if (id.created_at_ms < since_ms) break;  // newest first: the rest are older
-      out[i].push_back({std::move(id.item_id), id.created_at_ms});
-    }
-    if (absl::Status s = ToStatus(it->status(), "scanning creator items"); !s.ok()) {
-      return s;
-    }
+    absl::StatusOr<std::vector<TimedItemId>> scan =
+        ScanNewestOf(db_.get(), handles_->families[kItemsByCreator], creator_id,
+                     CreatorPrefix(creator_id), since_ms, limit);
+    if (!scan.ok()) return scan.status();
+    out[i] = *std::move(scan);
     creator_scans_->Fill(token, creator_id,
                          std::make_shared<const NewestScan>(NewestScan{
                              .limit = limit, .since_ms = since_ms, .items = out[i]}));
@@ -1100,24 +1115,8 @@ absl::StatusOr<std::vector<std::vector<TimedItemId>>> FeatureStore::NewestItemsO
 
 absl::StatusOr<std::vector<TimedItemId>> FeatureStore::NewestItemsWithTag(
     absl::string_view tag, int limit) const {
-  const std::string prefix = TagPrefix(tag);
-  std::vector<TimedItemId> out;
-  rocksdb::ReadOptions read_options;
-  const std::string upper = absl::StrCat(tag, absl::string_view("\1", 1));
-  rocksdb::Slice upper_bound(upper);
-  read_options.iterate_upper_bound = &upper_bound;
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(read_options, handles_->families[kItemsByTag]));
-  for (it->Seek(prefix); it->Valid() && static_cast<int>(out.size()) < limit;
-       it->Next()) {
-    TimedId id = DecodeTimedId(absl::string_view(it->key().data(), it->key().size()),
-                               prefix.size());
-    out.push_back({std::move(id.item_id), id.created_at_ms});
-  }
-  if (absl::Status s = ToStatus(it->status(), "scanning tagged items"); !s.ok()) {
-    return s;
-  }
-  return out;
+  return ScanNewestOf(db_.get(), handles_->families[kItemsByTag], tag, TagPrefix(tag),
+                      std::numeric_limits<int64_t>::min(), limit);
 }
 
 std::shared_ptr<const TrendSnapshot> FeatureStore::TrendBoard(
