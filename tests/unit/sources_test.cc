@@ -1,5 +1,5 @@
 // Unit tests of the session vector and of the "ann:session", "trending",
-// "fresh" and "campaign" sources, on a real FeatureStore and VectorIndex in
+// "recent", "fresh" and "campaign" sources, on a real FeatureStore and VectorIndex in
 // a temporary directory (dimension 4).
 #include <unistd.h>
 
@@ -13,10 +13,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "index/vector_index.h"
+#include "ranking/id_hash.h"
 #include "ranking/session_vector.h"
 #include "ranking/source/ann_source.h"
 #include "ranking/source/campaign_source.h"
 #include "ranking/source/fresh_source.h"
+#include "ranking/source/recent_source.h"
 #include "ranking/source/trending_source.h"
 #include "store/feature_store.h"
 
@@ -326,6 +328,25 @@ TEST_F(SourcesTest, Trending_RegionFirstThenGlobalWithoutDuplicates) {
   const std::vector<Candidate> found = Fetch(source, 2);
   ASSERT_THAT(IdsOf(found), ElementsAre("bj-top", "anywhere", "sh-top"));
   EXPECT_FALSE(found[0].retrieval_similarity.has_value());
+  EXPECT_THAT(Fetch(source, 0), IsEmpty());
+}
+
+TEST_F(SourcesTest, Recent_NewestFirstReadingPastSeenAndServedOnly) {
+  Add({MakeItem("a", {}, kNow - 1 * kMinute), MakeItem("b", {}, kNow - 2 * kMinute),
+       MakeItem("c", {}, kNow - 3 * kMinute), MakeItem("d", {}, kNow - 4 * kMinute),
+       MakeItem("e", {}, kNow - 5 * kMinute)});
+  const RecentSource source(*store_);
+  EXPECT_EQ(source.name(), "recent");
+  EXPECT_THAT(IdsOf(Fetch(source, 2)), ElementsAre("a", "b"));
+  // Seen and served items are passed on for the filters, and do not use up
+  // the budget.
+  context_.seen.insert("a");
+  context_.served.insert(ServedHash("b"));
+  EXPECT_THAT(IdsOf(Fetch(source, 2)), ElementsAre("a", "b", "c", "d"));
+  // A long history read past, but not passed on: the budget's worth of
+  // unseen items, not the whole read.
+  for (int i = 0; i < 100; ++i) context_.seen.insert("old" + std::to_string(i));
+  EXPECT_THAT(IdsOf(Fetch(source, 1)), ElementsAre("a", "b", "c"));
   EXPECT_THAT(Fetch(source, 0), IsEmpty());
 }
 
