@@ -250,12 +250,16 @@ run_suite() {
     --items_file="$work/query_items.txt" --feed_count=10 --warmup="${warm}s" \
     --duration="${measure}s" --json_out="$work/related_closed.json" >"$work/related_closed.txt"
   # 5. GetFeed, count 20, every source: a fixed offered rate, then saturation.
+  # The store's cache counts around them: what share of a feed's item reads
+  # the cache answered.
+  "$B/tools/cli/zhongcao_cli" --target="127.0.0.1:$port" status >"$work/status_before_feeds.json"
   step feed_open "${lg[@]}" --mode=open --rate=500 --mix=GetFeed:1 --feed_count=20 \
     --warmup="${feed_warm}s" --duration="${feed_measure}s" \
     --json_out="$work/feed_open.json" >"$work/feed_open.txt"
   step feed_saturation "${lg[@]}" --mode=closed --concurrency=16 --mix=GetFeed:1 \
     --feed_count=20 --warmup="${warm}s" --duration="${measure}s" \
     --json_out="$work/feed_closed.json" >"$work/feed_closed.txt"
+  "$B/tools/cli/zhongcao_cli" --target="127.0.0.1:$port" status >"$work/status_after_feeds.json"
   # 6. Memory after the read load.
   grep -E '^Vm(RSS|HWM)' /proc/$server/status >"$work/memory_after_load.txt"
   # 6b. Feeds while events arrive: 500 feeds/s and 2 batches of 1,000

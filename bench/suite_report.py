@@ -161,6 +161,17 @@ def vm_status(path):
     return {"vmrss_bytes": out.get("VmRSS"), "vmhwm_bytes": out.get("VmHWM")}
 
 
+def store_delta(before_path, after_path):
+    """The store's counters between two GetStatus answers; None if either is absent."""
+    if not (os.path.exists(before_path) and os.path.exists(after_path)):
+        return None
+    before = read_json(before_path).get("store", {})
+    after = read_json(after_path).get("store", {})
+    # protobuf's JSON writes int64 as strings and leaves out zeros.
+    keys = ("itemCacheLookups", "itemCacheHits", "creatorScanAsks", "creatorScanKept")
+    return {k: int(after.get(k, 0)) - int(before.get(k, 0)) for k in keys}
+
+
 def load_figures(doc, call):
     stats = doc["calls"].get(call, doc["overall"])
     lat = stats["latency_ms"]
@@ -251,6 +262,9 @@ def figures_of(args, work, steps):
             "after_load": vm_status(os.path.join(work, "memory_after_load.txt")),
             "after_ingest": vm_status(os.path.join(work, "memory_after_ingest.txt")),
         },
+        # Absent from runs before 2026-12-08.
+        "store_around_feeds": store_delta(os.path.join(work, "status_before_feeds.json"),
+                                          os.path.join(work, "status_after_feeds.json")),
         # Absent from runs before 2026-12-07 (afternoon).
         "store_at_end": (read_json(os.path.join(work, "status_end.json")).get("store", {})
                          if os.path.exists(os.path.join(work, "status_end.json")) else None),
@@ -437,6 +451,14 @@ def markdown(doc, ann):
             f"{f['rate_per_s']:.0f}/s; {lat}; {f['errors']} errors"
             + (f" ({f['errors_by_code']})" if f["errors"] else "")
             + f"; events {e['rows_per_s']:.0f}/s, {e['errors']} errors", "feed_with_events")
+    around = fig.get("store_around_feeds")
+    if around is not None:
+        lookups, creators = around["itemCacheLookups"], around["creatorScanAsks"]
+        row("Item cache over both GetFeed steps (AdminService.GetStatus before and after): "
+            "rows found / looked up",
+            f"{around['itemCacheHits'] / max(lookups, 1):.1%} of {lookups}; followed "
+            f"creators answered by kept scans {around['creatorScanKept'] / max(creators, 1):.1%}"
+            f" of {creators}", "feed_saturation")
     mem = fig["memory"]
     row("Server memory idle (VmRSS)", f"{mem['idle']['vmrss_bytes'] / GIB:.2f} GiB", "ann")
     row("Server memory after the read load (VmRSS / VmHWM)",

@@ -67,6 +67,10 @@ grpc::ServerUnaryReactor* AdminService::GetStatus(grpc::CallbackServerContext* c
     store.set_item_cache_bytes(health.item_cache_bytes);
     store.set_item_cache_capacity_bytes(health.item_cache_capacity_bytes);
     store.set_item_cache_evictions(health.item_cache_evictions);
+    store.set_item_cache_lookups(health.item_cache_lookups);
+    store.set_item_cache_hits(health.item_cache_hits);
+    store.set_creator_scan_asks(health.creator_scan_asks);
+    store.set_creator_scan_kept(health.creator_scan_kept);
     Fill(versions.serving, status.mutable_serving_index());
     if (versions.previous.has_value()) {
       Fill(*versions.previous, status.mutable_previous_index());

@@ -940,6 +940,10 @@ FeatureStore::Health FeatureStore::health() const {
   health.item_cache_bytes = static_cast<int64_t>(item_cache_->usage());
   health.item_cache_capacity_bytes = static_cast<int64_t>(item_cache_->capacity());
   health.item_cache_evictions = static_cast<int64_t>(item_cache_->evictions());
+  health.item_cache_lookups = static_cast<int64_t>(item_cache_->lookups());
+  health.item_cache_hits = static_cast<int64_t>(item_cache_->hits());
+  health.creator_scan_asks = creator_scan_asks_.load(std::memory_order_relaxed);
+  health.creator_scan_kept = creator_scan_kept_.load(std::memory_order_relaxed);
   return health;
 }
 
@@ -1094,9 +1098,11 @@ absl::StatusOr<std::vector<std::vector<TimedItemId>>> FeatureStore::NewestItemsO
   std::vector<std::vector<TimedItemId>> out(creator_ids.size());
   const std::vector<std::shared_ptr<const NewestScan>> kept =
       creator_scans_->FindAll(creator_ids);
+  int64_t answered = 0;
   for (size_t i = 0; i < creator_ids.size(); ++i) {
     if (kept[i] != nullptr && kept[i]->Covers(limit, since_ms)) {
       out[i] = kept[i]->Answer(limit, since_ms);
+      ++answered;
       continue;
     }
     const absl::string_view creator_id = creator_ids[i];
@@ -1110,6 +1116,9 @@ absl::StatusOr<std::vector<std::vector<TimedItemId>>> FeatureStore::NewestItemsO
                          std::make_shared<const NewestScan>(NewestScan{
                              .limit = limit, .since_ms = since_ms, .items = out[i]}));
   }
+  creator_scan_asks_.fetch_add(static_cast<int64_t>(creator_ids.size()),
+                               std::memory_order_relaxed);
+  creator_scan_kept_.fetch_add(answered, std::memory_order_relaxed);
   return out;
 }
 

@@ -183,6 +183,13 @@ class FeatureStore {
     int64_t item_cache_bytes = 0;
     int64_t item_cache_capacity_bytes = 0;
     int64_t item_cache_evictions = 0;
+    // Item rows looked up in the cache, and those it held.
+    int64_t item_cache_lookups = 0;
+    int64_t item_cache_hits = 0;
+    // Followed creators' newest items asked for, and those answered by a
+    // kept scan (NewestItemsOfCreators).
+    int64_t creator_scan_asks = 0;
+    int64_t creator_scan_kept = 0;
   };
   Health health() const;
   // Items with their embeddings, as stored: one MultiGet, never cached.
@@ -301,6 +308,9 @@ class FeatureStore {
   // a RocksDB seek each.
   static constexpr size_t kCreatorScanCacheBytes = 32 << 20;
   std::unique_ptr<RowCache<NewestScan>> creator_scans_;
+  // For health(): a kept scan that does not cover an ask is no hit.
+  mutable std::atomic<int64_t> creator_scan_asks_{0};
+  mutable std::atomic<int64_t> creator_scan_kept_{0};
   // Where co-visitation pairing starts for recently active users.
   RecentItemsMemo recent_items_;
   // Serialises catalog writes: each reads old rows to keep secondary keys,

@@ -43,6 +43,7 @@ class RowCache {
     const Shard& shard = ShardOf(key);
     absl::ReaderMutexLock lock(&shard.mu);
     const Slot* slot = Lookup(shard, key);
+    Count(slot != nullptr ? 1 : 0, 1);
     if (slot == nullptr) return false;
     fn(*slot->row);
     return true;
@@ -102,6 +103,9 @@ class RowCache {
         if (found[j] != nullptr) rows[order[j]] = found[j]->row;
       }
     }
+    Count(keys.size() -
+              static_cast<size_t>(std::count(found.begin(), found.end(), nullptr)),
+          keys.size());
     return rows;
   }
 
@@ -168,6 +172,11 @@ class RowCache {
   // Rows dropped to make room so far; a caller filling an empty cache
   // stops at the first, when some shard is full.
   uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
+
+  // Keys looked up (FindAll, Visit) since start, and those found: what
+  // share of a workload's reads the cache answers.
+  uint64_t lookups() const { return lookups_.load(std::memory_order_relaxed); }
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
 
   // Bytes charged for the rows held.
   size_t usage() const {
@@ -236,6 +245,13 @@ class RowCache {
     }
   }
 
+  // Once per call, not per key: the counters are shared by every core.
+  void Count(size_t hits, size_t lookups) const {
+    if (shard_capacity_ == 0) return;
+    hits_.fetch_add(hits, std::memory_order_relaxed);
+    lookups_.fetch_add(lookups, std::memory_order_relaxed);
+  }
+
   // The live slot of `key`, marked as read; null when not cached.
   static const Slot* Lookup(const Shard& shard, absl::string_view key)
       ABSL_SHARED_LOCKS_REQUIRED(shard.mu) {
@@ -267,6 +283,8 @@ class RowCache {
   const size_t shard_capacity_;
   mutable std::array<Shard, kShards> shards_;
   std::atomic<uint64_t> evictions_{0};
+  mutable std::atomic<uint64_t> lookups_{0};
+  mutable std::atomic<uint64_t> hits_{0};
 };
 
 }  // namespace zhongcao::store

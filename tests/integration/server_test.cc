@@ -123,6 +123,14 @@ TEST_F(ServerTest, GetStatus_ReportsTheStoresWritesAndItemCache) {
   EXPECT_EQ(store.item_cache_capacity_bytes(),
             static_cast<int64_t>(store::StoreOptions().item_cache_bytes));
   EXPECT_EQ(store.item_cache_evictions(), 0);
+  EXPECT_GE(store.item_cache_lookups(), 2);
+  // The same feed again reads its items from the cache.
+  ASSERT_TRUE(Feed(request, &feed).ok());
+  grpc::ClientContext again;
+  v1::GetStatusResponse later;
+  ASSERT_TRUE(server_->admin->GetStatus(&again, {}, &later).ok());
+  EXPECT_GT(later.store().item_cache_lookups(), store.item_cache_lookups());
+  EXPECT_GE(later.store().item_cache_hits() - store.item_cache_hits(), 2);
 }
 
 TEST_F(ServerTest, GetFeed_PagesNeverRepeatUntilExhausted) {

@@ -768,6 +768,47 @@ TEST_F(FeatureStoreTest, NewestItemsOfCreators_KeptScansNeverHideAWrite) {
   EXPECT_THAT(NewestOf("ca", 0, 10), ElementsAre("a4", "a3", "a2"));
 }
 
+// The tests above would pass with a cache that never keeps anything; the
+// counts show the kept scans answer, and that a write sends its creator's
+// next ask to RocksDB.
+TEST_F(FeatureStoreTest, NewestItemsOfCreators_CountsAsksAnsweredByKeptScans) {
+  Upsert({MakeItem("a1", "ca", 1000), MakeItem("b1", "cb", 1500)});
+  auto counts = [&] {
+    const FeatureStore::Health health = store_->health();
+    return std::pair(health.creator_scan_asks, health.creator_scan_kept);
+  };
+  ASSERT_THAT(counts(), ::testing::Pair(0, 0));
+  const absl::string_view both[] = {"ca", "cb"};
+  ASSERT_TRUE(store_->NewestItemsOfCreators(both, 0, 10).ok());
+  EXPECT_THAT(counts(), ::testing::Pair(2, 0));
+  ASSERT_TRUE(store_->NewestItemsOfCreators(both, 0, 10).ok());
+  EXPECT_THAT(counts(), ::testing::Pair(4, 2));
+  Upsert({MakeItem("a2", "ca", 2000)});
+  ASSERT_TRUE(store_->NewestItemsOfCreators(both, 0, 10).ok());
+  EXPECT_THAT(counts(), ::testing::Pair(6, 3)) << "ca was scanned again";
+  // Narrower asks are answered by the kept scans...
+  ASSERT_TRUE(store_->NewestItemsOfCreators(both, 0, 1).ok());
+  EXPECT_THAT(counts(), ::testing::Pair(8, 5));
+  // ...but a kept scan cut at its limit does not answer a larger ask.
+  Upsert({MakeItem("a3", "ca", 3000)});
+  const absl::string_view ca[] = {"ca"};
+  ASSERT_TRUE(store_->NewestItemsOfCreators(ca, 0, 1).ok());
+  ASSERT_TRUE(store_->NewestItemsOfCreators(ca, 0, 10).ok());
+  EXPECT_THAT(counts(), ::testing::Pair(10, 5));
+}
+
+TEST_F(FeatureStoreTest, ReadItems_CountsCacheLookupsAndHits) {
+  Upsert({MakeItem("a", "c1", 1000), MakeItem("b", "c1", 2000)});
+  const FeatureStore::Health before = store_->health();
+  const std::vector<std::string> ids = {"a", "b", "missing"};
+  ASSERT_TRUE(store_->ReadItems(ids).ok());
+  ASSERT_TRUE(store_->ReadItems(ids).ok());
+  const FeatureStore::Health after = store_->health();
+  EXPECT_EQ(after.item_cache_lookups - before.item_cache_lookups, 6);
+  // The second read finds all three: an unknown id is kept as no item.
+  EXPECT_EQ(after.item_cache_hits - before.item_cache_hits, 3);
+}
+
 TEST_F(FeatureStoreTest, NewestItemsOfCreator_PrefixCreatorDoesNotLeak) {
   Upsert({MakeItem("by-c", "c", 100), MakeItem("by-c1", "c1", 200),
           MakeItem("by-c10", "c10", 300), MakeItem("by-c1x", "c1x", 400),
