@@ -64,11 +64,11 @@ def main():
         for stage in response.trace:
             micros.setdefault(stage.stage, []).append(stage.micros)
             out.setdefault(stage.stage, []).append(stage.candidates_out)
-    # The candidates a stage passes on: what every later stage pays for.
     def at(values, q):  # the q-quantile, nearest rank
         ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
+    # The candidates a stage passes on: what every later stage pays for.
     print("%-32s %10s %10s %8s %12s %8s %8s" % ("stage", "median us", "mean us", "feeds",
                                                 "median out", "p90 us", "p99 us"))
     for stage, values in micros.items():

@@ -262,7 +262,7 @@ def figures_of(args, work, steps):
             "after_load": vm_status(os.path.join(work, "memory_after_load.txt")),
             "after_ingest": vm_status(os.path.join(work, "memory_after_ingest.txt")),
         },
-        # Absent from runs before 2026-12-08.
+        # Absent from runs before 2026-12-07-hitrate.
         "store_around_feeds": store_delta(os.path.join(work, "status_before_feeds.json"),
                                           os.path.join(work, "status_after_feeds.json")),
         # Absent from runs before 2026-12-07 (afternoon).
