@@ -171,12 +171,18 @@ absl::StatusOr<std::unique_ptr<FaissSegment>> FaissSegment::Load(
 }
 
 absl::StatusOr<std::vector<std::pair<int64_t, float>>> FaissSegment::Search(
-    std::span<const float> query, int k, const Roaring& allowed) const {
+    std::span<const float> query, int k, const Roaring& allowed,
+    const Roaring* excluded) const {
   if (graph_search_) {
-    return graph_search_->Search(query.data(), k, params_.hnsw_ef_search, allowed);
+    return graph_search_->Search(query.data(), k, params_.hnsw_ef_search, allowed,
+                                 excluded);
   }
   UseOneOpenMpThreadForSearch();
-  RoaringSelector selector(allowed);
+  // FAISS takes one selector: the allow-list less the exclusions, copied.
+  Roaring allowed_less_excluded;
+  const bool excludes = excluded != nullptr && !excluded->isEmpty();
+  if (excludes) allowed_less_excluded = allowed - *excluded;
+  RoaringSelector selector(excludes ? allowed_less_excluded : allowed);
   faiss::SearchParametersHNSW hnsw_params;
   faiss::SearchParametersIVF ivf_params;
   faiss::SearchParameters plain_params;

@@ -44,10 +44,12 @@ class FaissSegment {
 
   ~FaissSegment();
 
-  // Up to k (label, inner product) pairs among `allowed`, best first. May
-  // return fewer than k when the allow-list is selective.
+  // Up to k (label, inner product) pairs among `allowed` but not `excluded`
+  // (null: none; meant for a few ids), best first. May return fewer than k
+  // when the allow-list is selective.
   absl::StatusOr<std::vector<std::pair<int64_t, float>>> Search(
-      std::span<const float> query, int k, const Roaring& allowed) const;
+      std::span<const float> query, int k, const Roaring& allowed,
+      const Roaring* excluded = nullptr) const;
 
   absl::Status Save(const std::filesystem::path& file) const;
 

@@ -91,12 +91,23 @@ inline Node Descend(const Graph& g, const float* query) {
   return at;
 }
 
+// Which nodes a search may return: those in `allowed` (null: all) but not
+// in `excluded` (null: none).
+struct Returnable {
+  const Roaring* allowed;
+  const Roaring* excluded;
+  bool operator()(int32_t id) const {
+    return (allowed == nullptr || allowed->contains(id)) &&
+           (excluded == nullptr || !excluded->contains(id));
+  }
+};
+
 // Level-0 beam search (hnswlib's rule): expand the best unexpanded candidate
-// until the beam holds ef allowed nodes all better than it. `filter` null
-// means every node is allowed. Leaves the beam in s.results.
+// until the beam holds ef returnable nodes all better than it. Leaves the
+// beam in s.results.
 template <class Ip>
 inline void SearchLevel0(const Graph& g, const float* query, size_t ef,
-                         const Roaring* filter, Node entry, Scratch& s) {
+                         const Returnable& returnable, Node entry, Scratch& s) {
   uint16_t* visited = s.visited.data();
   const uint16_t epoch = s.epoch;
   const size_t width = g.level_begin[1];
@@ -108,7 +119,7 @@ inline void SearchLevel0(const Graph& g, const float* query, size_t ef,
 
   visited[entry.id] = epoch;
   candidates.push_back(entry);
-  if (filter == nullptr || filter->contains(entry.id)) results.push_back(entry);
+  if (returnable(entry.id)) results.push_back(entry);
   while (!candidates.empty()) {
     const Node best = candidates.front();
     if (results.size() == ef && best.score < results.front().score) break;
@@ -144,7 +155,7 @@ inline void SearchLevel0(const Graph& g, const float* query, size_t ef,
         candidates.push_back({score, v});
         std::push_heap(candidates.begin(), candidates.end(), WorseScore);
         __builtin_prefetch(g.offsets + v);
-        if (filter == nullptr || filter->contains(v)) {
+        if (returnable(v)) {
           results.push_back({score, v});
           std::push_heap(results.begin(), results.end(), BetterScore);
           if (results.size() > ef) {
@@ -159,19 +170,22 @@ inline void SearchLevel0(const Graph& g, const float* query, size_t ef,
 
 template <class Ip>
 inline void SearchWith(const Graph& g, const float* query, size_t ef,
-                       const Roaring* filter, Scratch& s) {
-  SearchLevel0<Ip>(g, query, ef, filter, Descend<Ip>(g, query), s);
+                       const Returnable& returnable, Scratch& s) {
+  SearchLevel0<Ip>(g, query, ef, returnable, Descend<Ip>(g, query), s);
 }
 
 // Compiled for AVX2 as one piece, so the kernel inlines into the loops.
-__attribute__((target("avx2,fma"), flatten)) void SearchAvx2(
-    const Graph& g, const float* query, size_t ef, const Roaring* filter, Scratch& s) {
-  SearchWith<Avx2Ip>(g, query, ef, filter, s);
+__attribute__((target("avx2,fma"), flatten)) void SearchAvx2(const Graph& g,
+                                                             const float* query,
+                                                             size_t ef,
+                                                             const Returnable& returnable,
+                                                             Scratch& s) {
+  SearchWith<Avx2Ip>(g, query, ef, returnable, s);
 }
 
-void SearchPortable(const Graph& g, const float* query, size_t ef, const Roaring* filter,
-                    Scratch& s) {
-  SearchWith<PortableIp>(g, query, ef, filter, s);
+void SearchPortable(const Graph& g, const float* query, size_t ef,
+                    const Returnable& returnable, Scratch& s) {
+  SearchWith<PortableIp>(g, query, ef, returnable, s);
 }
 
 absl::Status CheckGraph(const faiss::HNSW& hnsw, int64_t n) {
@@ -250,21 +264,24 @@ void HnswFlatSearch::UsePortableKernelForTesting(bool portable) {
 }
 
 std::vector<std::pair<int64_t, float>> HnswFlatSearch::Search(
-    const float* query, int k, int ef, const Roaring& allowed) const {
+    const float* query, int k, int ef, const Roaring& allowed,
+    const Roaring* excluded) const {
   std::vector<std::pair<int64_t, float>> hits;
   const Graph& g = graph_;
   if (k <= 0 || g.size == 0) return hits;
   // Checking membership costs a lookup per promising node; an allow-list
   // that holds every node needs none.
   const bool all_allowed = allowed.rank(g.size - 1) == static_cast<uint64_t>(g.size);
-  const Roaring* filter = all_allowed ? nullptr : &allowed;
+  const Returnable returnable{
+      all_allowed ? nullptr : &allowed,
+      excluded != nullptr && !excluded->isEmpty() ? excluded : nullptr};
   const size_t beam = std::max(ef, k);
   Scratch& s = scratch;
   s.StartQuery(g.size, g.level_begin[1]);
   if (HaveAvx2Fma() && !force_portable.load(std::memory_order_relaxed)) {
-    SearchAvx2(g, query, beam, filter, s);
+    SearchAvx2(g, query, beam, returnable, s);
   } else {
-    SearchPortable(g, query, beam, filter, s);
+    SearchPortable(g, query, beam, returnable, s);
   }
   std::vector<Node>& results = s.results;
   const size_t n = std::min<size_t>(k, results.size());

@@ -32,13 +32,16 @@ class HnswFlatSearch {
   // that the fallback path runs on the machines the tests run on.
   static void UsePortableKernelForTesting(bool portable);
 
-  // Up to k (label, inner product) pairs from `allowed`, best first, from a
-  // beam of ef = max(ef, k) allowed nodes. Nodes outside `allowed` are walked
-  // through, never returned; the walk goes on until it holds ef allowed
-  // nodes or runs out of graph, so a selective allow-list costs more.
-  // Thread-safe; each thread keeps its own scratch space.
+  // Up to k (label, inner product) pairs from `allowed` but not `excluded`
+  // (null: none), best first, from a beam of ef = max(ef, k) such nodes.
+  // Other nodes are walked through, never returned; the walk goes on until
+  // it holds ef of them or runs out of graph, so a selective allow-list
+  // costs more. `excluded` is for a few ids (a user's seen items), checked
+  // apart so that a search need not copy an allow-list of the whole catalog
+  // to remove them. Thread-safe; each thread keeps its own scratch space.
   std::vector<std::pair<int64_t, float>> Search(const float* query, int k, int ef,
-                                                const Roaring& allowed) const;
+                                                const Roaring& allowed,
+                                                const Roaring* excluded = nullptr) const;
 
   struct Graph {
     const float* vectors = nullptr;  // row i at vectors[i * dim]

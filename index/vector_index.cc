@@ -282,6 +282,21 @@ absl::Status VectorIndex::Apply(std::span<const IndexChange> changes,
   return absl::OkStatus();
 }
 
+namespace {
+
+// Exact hits over-fetched by the number of excluded ids among them, back to
+// the best k that are not excluded.
+std::vector<std::pair<uint32_t, float>> WithoutExcluded(
+    std::vector<std::pair<uint32_t, float>> hits, const Roaring& excluded, int k) {
+  if (!excluded.isEmpty()) {
+    std::erase_if(hits, [&](const auto& hit) { return excluded.contains(hit.first); });
+  }
+  if (hits.size() > static_cast<size_t>(k)) hits.resize(k);
+  return hits;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> query, int k,
                                                      const SearchFilter& filter) const {
   if (k <= 0) return absl::InvalidArgumentError("k must be positive");
@@ -299,24 +314,28 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
         "exclude_resolved was resolved before the index was rebuilt");
   }
   std::shared_ptr<const Roaring> shared_allowed = st.attributes.Allowed(filter);
-  const bool excludes = !filter.exclude_ids.empty() || filter.exclude_resolved != nullptr;
-  Roaring with_exclusions;
-  if (excludes) {
-    with_exclusions = *shared_allowed;
-    if (filter.exclude_resolved != nullptr)
-      with_exclusions -= filter.exclude_resolved->ids;
-    for (const std::string& id : filter.exclude_ids) {
-      if (auto it = st.live_ids.find(id); it != st.live_ids.end()) {
-        with_exclusions.remove(*it);
-      }
+  const Roaring& allowed = *shared_allowed;
+  // The exclusions that matter, the allowed ones: a few ids (a user's seen
+  // items, a query's own item) checked apart from the allow-list, which
+  // spans the catalog and would cost a copy of itself per search to edit.
+  Roaring excluded;
+  if (filter.exclude_resolved != nullptr) {
+    excluded = filter.exclude_resolved->ids & allowed;
+  }
+  for (const std::string& id : filter.exclude_ids) {
+    if (auto it = st.live_ids.find(id);
+        it != st.live_ids.end() && allowed.contains(*it)) {
+      excluded.add(*it);
     }
   }
-  const Roaring& allowed = excludes ? with_exclusions : *shared_allowed;
+  const uint64_t excluded_in_main =
+      st.main_size > 0 ? excluded.rank(st.main_size - 1) : 0;
+  const uint64_t excluded_in_growing = excluded.cardinality() - excluded_in_main;
   const uint32_t total = st.ids.size();
   const int dim = st.options.dim;
   std::vector<std::pair<uint32_t, float>> hits;
   if (st.main_size > 0) {
-    const uint64_t allowed_in_main = allowed.rank(st.main_size - 1);
+    const uint64_t allowed_in_main = allowed.rank(st.main_size - 1) - excluded_in_main;
     const uint64_t always_exact = std::max(st.options.exact_search_max_candidates, 0);
     // The cost model is the HNSW walk's; other factories keep the count rule.
     const bool scan = allowed_in_main <= always_exact ||
@@ -326,7 +345,7 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
                                           st.options.exact_search_cost_weight));
     if (!scan) {
       absl::StatusOr<std::vector<std::pair<int64_t, float>>> graph =
-          st.main->Search(query, k, allowed);
+          st.main->Search(query, k, allowed, &excluded);
       if (!graph.ok()) return graph.status();
       if (graph->size() >= std::min<uint64_t>(k, allowed_in_main)) {
         for (const auto& [label, score] : *graph) {
@@ -335,12 +354,16 @@ absl::StatusOr<std::vector<Hit>> VectorIndex::Search(std::span<const float> quer
       }
     }
     if (hits.empty() && allowed_in_main > 0) {
-      hits = ExactTopKInRange(query, st.main_rows, dim, allowed, 0, st.main_size, k);
+      hits = WithoutExcluded(
+          ExactTopKInRange(query, st.main_rows, dim, allowed, 0, st.main_size,
+                           k + static_cast<int>(excluded_in_main)),
+          excluded, k);
     }
   }
-  std::vector<std::pair<uint32_t, float>> growing =
+  std::vector<std::pair<uint32_t, float>> growing = WithoutExcluded(
       ExactTopKInBlocks(query, st.growing.Blocks(), RowBlocks::kBlockRows, dim, allowed,
-                        st.main_size, total, k);
+                        st.main_size, total, k + static_cast<int>(excluded_in_growing)),
+      excluded, k);
   hits.insert(hits.end(), growing.begin(), growing.end());
   std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
     if (a.second != b.second) return a.second > b.second;
