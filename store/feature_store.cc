@@ -861,12 +861,55 @@ absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
   return records;
 }
 
+namespace {
+
+// The ids of items with events, most events first (ties by id): what feeds
+// read most. Co-occurrence rows, the trending boards and the neighbours of
+// engaged users all lead to the items users act on.
+absl::StatusOr<std::vector<std::string>> ItemsByEvents(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* counters,
+    const std::atomic<bool>& stop) {
+  std::vector<std::pair<uint64_t, std::string>> counted;
+  rocksdb::ReadOptions options;
+  // The family's prefix extractor is the whole key: without this a scan
+  // would be held to one key's "prefix".
+  options.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, counters));
+  ItemCounters c;
+  for (it->SeekToFirst(); it->Valid() && !stop.load(std::memory_order_relaxed);
+       it->Next()) {
+    if (!c.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(
+          absl::StrCat("unparseable counters of item ", it->key().ToString()));
+    }
+    const uint64_t events = c.impressions() + c.clicks() + c.dwells() + c.likes() +
+                            c.saves() + c.shares() + c.comments() + c.follows() +
+                            c.add_to_carts() + c.purchases();
+    if (events > 0) counted.emplace_back(events, it->key().ToString());
+  }
+  if (absl::Status s = ToStatus(it->status(), "scanning item counters"); !s.ok())
+    return s;
+  std::sort(counted.begin(), counted.end(), [](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    return a.second < b.second;
+  });
+  std::vector<std::string> ids;
+  ids.reserve(counted.size());
+  for (auto& [events, id] : counted) ids.push_back(std::move(id));
+  return ids;
+}
+
+}  // namespace
+
 absl::StatusOr<FeatureStore::CacheWarmth> FeatureStore::WarmItemCache(
     const std::atomic<bool>& stop) const {
   // Once a shard is full, each row the scan reads would evict one it has
-  // just read, which is no colder: the scan ends at the first eviction.
+  // just read, which is no colder: the warm-up ends at the first eviction.
   const uint64_t evictions = item_cache_->evictions();
-  constexpr size_t kChunk = 512;
+  auto full = [&] { return item_cache_->evictions() != evictions; };
+  // Small reads: the read that first evicts may evict up to its size of
+  // rows read before it, and those are the most engaged ones.
+  constexpr size_t kChunk = 64;
   CacheWarmth warmth;
   if (item_cache_->capacity() == 0) return warmth;
   std::vector<std::string> ids;
@@ -878,17 +921,44 @@ absl::StatusOr<FeatureStore::CacheWarmth> FeatureStore::WarmItemCache(
     ids.clear();
     return absl::OkStatus();
   };
-  // The scan only yields ids: ReadItems reads the rows again, from the
-  // blocks the scan has just put in the block cache, taking its fill
-  // tokens first.
-  std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kItems]));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (stop.load(std::memory_order_relaxed)) break;
-    ids.emplace_back(it->key().data(), it->key().size());
+  // The most engaged items first. The cache holds ~40% of a 1M catalog,
+  // and feeds find ~98% of their items in it once it has filled from their
+  // own reads; filled in key order, it held items no feed had asked for
+  // yet, and the first feeds after a start went to RocksDB.
+  absl::StatusOr<std::vector<std::string>> engaged =
+      ItemsByEvents(db_.get(), handles_->families[kCounters], stop);
+  if (!engaged.ok()) return engaged.status();
+  absl::flat_hash_set<absl::string_view> done;
+  for (const std::string& id : *engaged) {
+    if (stop.load(std::memory_order_relaxed) || full()) break;
+    ids.push_back(id);
+    done.insert(id);
     if (ids.size() < kChunk) continue;
     if (absl::Status s = read(); !s.ok()) return s;
-    if (item_cache_->evictions() != evictions) break;
+  }
+  if (!ids.empty() && !stop.load(std::memory_order_relaxed) && !full()) {
+    if (absl::Status s = read(); !s.ok()) return s;
+  }
+  ids.clear();
+  // Marked as read, so that the first rows the clock evicts for the rest
+  // are not these.
+  if (!full()) {
+    std::vector<std::string> engaged_read(engaged->begin(),
+                                          engaged->begin() + done.size());
+    item_cache_->FindAll(std::span<const std::string>(engaged_read));
+  }
+  // Then the rest in key order, while there is room. The scan only yields
+  // ids: ReadItems reads the rows again, from the blocks the scan has just
+  // put in the block cache, taking its fill tokens first.
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kItems]));
+  for (it->SeekToFirst(); it->Valid() && !full(); it->Next()) {
+    if (stop.load(std::memory_order_relaxed)) break;
+    const absl::string_view id(it->key().data(), it->key().size());
+    if (done.contains(id)) continue;
+    ids.emplace_back(id);
+    if (ids.size() < kChunk) continue;
+    if (absl::Status s = read(); !s.ok()) return s;
   }
   if (absl::Status s = ToStatus(it->status(), "scanning items"); !s.ok()) return s;
   if (!ids.empty() && !stop.load(std::memory_order_relaxed)) {

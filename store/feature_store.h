@@ -164,8 +164,9 @@ class FeatureStore {
     int64_t items = 0;
     size_t bytes = 0;
   };
-  // Reads the stored items, in id order, into the item cache until it
-  // first has to evict a row, every item is in it, or `stop` turns true.
+  // Reads the stored items into the item cache, those with the most events
+  // first and then the rest in id order, until it first has to evict a row,
+  // every item is in it, or `stop` turns true.
   // A feed's candidates spread over the whole catalog, so a new server's
   // cold cache sends most of them to RocksDB for minutes
   // (bench/results/2026-12-07-warm-cache.md). Fills as ReadItems does, so

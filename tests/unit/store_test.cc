@@ -347,6 +347,32 @@ TEST_F(FeatureStoreTest, WarmItemCache_StopsBeforeTheCacheIsFull) {
   EXPECT_LE(warmth->bytes, item_cache_bytes_);
 }
 
+// The items users act on are warmed before the rest: here the last ones in
+// key order, which a scan in key order would not reach before the cache is
+// full.
+TEST_F(FeatureStoreTest, WarmItemCache_ItemsWithTheMostEventsFirst) {
+  item_cache_bytes_ = 1 << 20;  // 16 KiB per shard: ~20 items each
+  Reopen();
+  const std::vector<v1::Item> items = NumberedItems(3000, "c1");
+  Upsert(items);
+  std::vector<std::string> engaged;
+  std::vector<v1::Event> events;
+  for (size_t i = items.size() - 20; i < items.size(); ++i) {
+    engaged.push_back(items[i].id());
+    events.push_back(MakeEvent("u1", items[i].id(), v1::EVENT_TYPE_CLICK, 1000));
+  }
+  ASSERT_TRUE(store_->RecordEvents(events).ok());
+  Reopen();
+  const std::atomic<bool> stop = false;
+  absl::StatusOr<FeatureStore::CacheWarmth> warmth = store_->WarmItemCache(stop);
+  ASSERT_TRUE(warmth.ok()) << warmth.status();
+  EXPECT_LT(warmth->items, 3000);
+  const FeatureStore::Health before = store_->health();
+  ASSERT_TRUE(store_->ReadItems(engaged).ok());
+  const FeatureStore::Health after = store_->health();
+  EXPECT_EQ(after.item_cache_hits - before.item_cache_hits, 20);
+}
+
 TEST_F(FeatureStoreTest, WarmItemCache_StoppedOrWithoutACacheReadsNothing) {
   Upsert(NumberedItems(10, "c1"));
   Reopen();
