@@ -834,11 +834,17 @@ absl::Status FeatureStore::CompactAll() {
 
 absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
     std::span<const std::string> ids) const {
+  return ReadItems(ids, /*counted=*/true);
+}
+
+absl::StatusOr<std::vector<ItemRecord>> FeatureStore::ReadItems(
+    std::span<const std::string> ids, bool counted) const {
   const size_t n = ids.size();
   std::vector<ItemRecord> records(n);
   std::vector<absl::string_view> misses;
   std::vector<size_t> miss_at;  // positions in `ids`
-  std::vector<std::shared_ptr<const CachedItem>> cached = item_cache_->FindAll(ids);
+  std::vector<std::shared_ptr<const CachedItem>> cached =
+      item_cache_->FindAll(ids, counted);
   for (size_t i = 0; i < n; ++i) {
     if (cached[i] == nullptr) {
       misses.push_back(ids[i]);
@@ -915,7 +921,8 @@ absl::StatusOr<FeatureStore::CacheWarmth> FeatureStore::WarmItemCache(
   std::vector<std::string> ids;
   ids.reserve(kChunk);
   auto read = [&]() -> absl::Status {
-    absl::StatusOr<std::vector<ItemRecord>> records = ReadItems(ids);
+    // Not counted: GetStatus's hit share is the workload's.
+    absl::StatusOr<std::vector<ItemRecord>> records = ReadItems(ids, /*counted=*/false);
     if (!records.ok()) return records.status();
     warmth.items += static_cast<int64_t>(ids.size());
     ids.clear();
@@ -943,9 +950,8 @@ absl::StatusOr<FeatureStore::CacheWarmth> FeatureStore::WarmItemCache(
   // Marked as read, so that the first rows the clock evicts for the rest
   // are not these.
   if (!full()) {
-    std::vector<std::string> engaged_read(engaged->begin(),
-                                          engaged->begin() + done.size());
-    item_cache_->FindAll(std::span<const std::string>(engaged_read));
+    item_cache_->FindAll(std::span<const std::string>(engaged->data(), done.size()),
+                         /*counted=*/false);
   }
   // Then the rest in key order, while there is room. The scan only yields
   // ids: ReadItems reads the rows again, from the blocks the scan has just

@@ -278,6 +278,9 @@ class FeatureStore {
   absl::Status BuildTagIndexIfMissing();
   // A row of the item cache: the item and its counters in one block.
   struct CachedItem;
+  // ReadItems; `counted` false keeps the cache lookups out of health().
+  absl::StatusOr<std::vector<ItemRecord>> ReadItems(std::span<const std::string> ids,
+                                                    bool counted) const;
   // One MultiGet of the item and counter rows of `ids`, parsed.
   absl::StatusOr<std::vector<std::shared_ptr<CachedItem>>> MultiGetItems(
       std::span<const absl::string_view> ids, bool with_embeddings) const;

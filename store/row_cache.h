@@ -58,8 +58,11 @@ class RowCache {
   // is taken once for all of its keys, and no reference count (an atomic
   // instruction, which would stop that overlap) is touched before the last
   // stage.
+  // `counted` false keeps the lookups out of lookups() and hits(): a
+  // warm-up's reads are not the workload's.
   template <typename Key>
-  std::vector<std::shared_ptr<const Message>> FindAll(std::span<const Key> keys) const {
+  std::vector<std::shared_ptr<const Message>> FindAll(std::span<const Key> keys,
+                                                      bool counted = true) const {
     std::vector<std::shared_ptr<const Message>> rows(keys.size());
     if (shard_capacity_ == 0 || keys.empty()) return rows;
     // Each key hashed once, for its shard and its hash slot; positions
@@ -103,9 +106,11 @@ class RowCache {
         if (found[j] != nullptr) rows[order[j]] = found[j]->row;
       }
     }
-    Count(keys.size() -
-              static_cast<size_t>(std::count(found.begin(), found.end(), nullptr)),
-          keys.size());
+    if (counted) {
+      Count(keys.size() -
+                static_cast<size_t>(std::count(found.begin(), found.end(), nullptr)),
+            keys.size());
+    }
     return rows;
   }
 

@@ -835,6 +835,30 @@ TEST_F(FeatureStoreTest, ReadItems_CountsCacheLookupsAndHits) {
   EXPECT_EQ(after.item_cache_hits - before.item_cache_hits, 3);
 }
 
+TEST_F(FeatureStoreTest, WarmItemCache_ReadsAreNotCountedAsLookups) {
+  const std::vector<v1::Item> items = NumberedItems(20, "c1");
+  Upsert(items);
+  ASSERT_TRUE(store_
+                  ->RecordEvents(std::vector<v1::Event>{
+                      MakeEvent("u1", "i10003", v1::EVENT_TYPE_CLICK, 1000)})
+                  .ok());
+  Reopen();
+  const std::atomic<bool> stop = false;
+  absl::StatusOr<FeatureStore::CacheWarmth> warmth = store_->WarmItemCache(stop);
+  ASSERT_TRUE(warmth.ok()) << warmth.status();
+  ASSERT_EQ(warmth->items, 20);
+  // Both passes (the engaged item, then the rest) read all 20 rows, and
+  // none of it is the workload's: a hit share since start would otherwise
+  // count the warm-up's misses.
+  FeatureStore::Health health = store_->health();
+  EXPECT_EQ(health.item_cache_lookups, 0);
+  EXPECT_EQ(health.item_cache_hits, 0);
+  ASSERT_EQ(Read(IdsOf(items)).size(), 20u);
+  health = store_->health();
+  EXPECT_EQ(health.item_cache_lookups, 20);
+  EXPECT_EQ(health.item_cache_hits, 20);
+}
+
 TEST_F(FeatureStoreTest, NewestItemsOfCreator_PrefixCreatorDoesNotLeak) {
   Upsert({MakeItem("by-c", "c", 100), MakeItem("by-c1", "c1", 200),
           MakeItem("by-c10", "c10", 300), MakeItem("by-c1x", "c1x", 400),
