@@ -259,15 +259,20 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
     cf.memtable_prefix_bloom_size_ratio = 0.02;
     cf.memtable_whole_key_filtering = true;
     if (i == kCounters || i == kHistories || i == kCovisit) {
-      // Four of an event's five rows go to these families, read only by
-      // key. A skiplist insert into a 64 MiB memtable cost ~4 us of cache
-      // misses, half of RecordEvents' CPU; a hash of the whole key to a
-      // small per-bucket list costs half as much (flushes now sort, in the
-      // background; bench/results/2026-12-07-memtables.md). Nothing may
-      // iterate these families: an iterator would copy the memtable into
-      // order, and the whole-key "prefix" would make Seek skip tables.
+      // Four of an event's five rows go to these families, read by key. A
+      // skiplist insert into a 64 MiB memtable cost ~4 us of cache misses,
+      // half of RecordEvents' CPU; a hash of the whole key to a small
+      // per-bucket list costs half as much (flushes now sort, in the
+      // background; bench/results/2026-12-07-memtables.md). A bucket holds
+      // a few rows, so it is a sorted linked list rather than a skiplist of
+      // its own: ~10% more events/s (bench/results/2026-12-07-evening.md).
+      // Only the cache warm-up at start iterates one (total_order_seek): an
+      // iterator copies the memtable into order, and the whole-key "prefix"
+      // would make Seek skip tables.
       cf.prefix_extractor.reset(rocksdb::NewNoopTransform());
-      cf.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 18));
+      cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
+          1 << 18, /*huge_page_tlb_size=*/0, /*bucket_entries_logging_threshold=*/4096,
+          /*if_log_bucket_dist_when_flash=*/false));
       // The flush's sort takes longer than a skiplist's flush; with two
       // memtables the co-occurrence family stopped writes for ~0.5 s
       // while one waited (40-s runs of 4 callers), with four it did not.
