@@ -178,6 +178,12 @@ absl::StatusOr<std::vector<TimedItemId>> ScanNewestOf(rocksdb::DB* db,
 
 }  // namespace
 
+struct FeatureStore::CachedRegion {
+  std::string region;  // empty: none, or no such user
+
+  size_t SpaceUsedLong() const { return sizeof(*this) + region.capacity(); }
+};
+
 struct FeatureStore::CachedItem {
   std::shared_ptr<const v1::Item> item;
   ItemCounters counters;
@@ -216,6 +222,7 @@ FeatureStore::FeatureStore(StoreOptions options, std::unique_ptr<rocksdb::DB> db
       handles_(std::move(handles)),
       item_cache_(std::make_unique<RowCache<CachedItem>>(options_.item_cache_bytes)),
       creator_cache_(std::make_unique<RowCache<v1::Creator>>(kCreatorCacheBytes)),
+      user_region_cache_(std::make_unique<RowCache<CachedRegion>>(kUserRegionCacheBytes)),
       creator_scans_(std::make_unique<RowCache<NewestScan>>(kCreatorScanCacheBytes)),
       recent_items_(options_.recent_items_users,
                     static_cast<size_t>(std::max(options_.covisit_window, 0)) + 1) {}
@@ -576,11 +583,12 @@ absl::Status FeatureStore::UpsertRows(std::span<const Message> rows, int family,
       !s.ok()) {
     return s;
   }
-  if (family == kCreators) {
+  if (family == kCreators || family == kUsers) {
     std::vector<std::string> ids;
     ids.reserve(rows.size());
     for (const Message& row : rows) ids.push_back(row.id());
-    creator_cache_->Invalidate(ids);
+    if (family == kCreators) creator_cache_->Invalidate(ids);
+    if (family == kUsers) user_region_cache_->Invalidate(ids);
   }
   counts_ = counts;
   return absl::OkStatus();
@@ -598,10 +606,23 @@ absl::Status FeatureStore::UpsertCreators(std::span<const v1::Creator> creators)
 absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FeatureStore::UserRegions(
     std::span<const v1::Event> events) const {
   absl::flat_hash_map<std::string, std::string> regions;
-  std::vector<rocksdb::Slice> keys;
+  std::vector<absl::string_view> users;
   for (const v1::Event& event : events) {
     if (!event.region().empty()) continue;
-    if (regions.try_emplace(event.user_id()).second) keys.emplace_back(event.user_id());
+    if (regions.try_emplace(event.user_id()).second) users.push_back(event.user_id());
+  }
+  if (users.empty()) return regions;
+  std::vector<std::shared_ptr<const CachedRegion>> cached =
+      user_region_cache_->FindAll(std::span<const absl::string_view>(users));
+  std::vector<rocksdb::Slice> keys;
+  std::vector<uint64_t> tokens;
+  for (size_t i = 0; i < users.size(); ++i) {
+    if (cached[i] != nullptr) {
+      regions[users[i]] = cached[i]->region;
+      continue;
+    }
+    tokens.push_back(user_region_cache_->FillToken(users[i]));
+    keys.emplace_back(users[i].data(), users[i].size());
   }
   if (keys.empty()) return regions;
   std::vector<rocksdb::PinnableSlice> values(keys.size());
@@ -609,12 +630,21 @@ absl::StatusOr<absl::flat_hash_map<std::string, std::string>> FeatureStore::User
   db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kUsers], keys.size(),
                 keys.data(), values.data(), statuses.data());
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    if (!statuses[i].ok()) return ToStatus(statuses[i], "reading users");
-    absl::StatusOr<absl::string_view> region =
-        UserRegion(absl::string_view(values[i].data(), values[i].size()));
-    if (!region.ok()) return region.status();
-    regions[absl::string_view(keys[i].data(), keys[i].size())] = std::string(*region);
+    if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
+      return ToStatus(statuses[i], "reading users");
+    }
+    auto row = std::make_shared<CachedRegion>();
+    if (statuses[i].ok()) {
+      absl::StatusOr<absl::string_view> region =
+          UserRegion(absl::string_view(values[i].data(), values[i].size()));
+      if (!region.ok()) return region.status();
+      row->region = std::string(*region);
+    }
+    const absl::string_view user(keys[i].data(), keys[i].size());
+    regions[user] = row->region;
+    // A user not stored yet is kept as having no region: the upsert that
+    // stores it invalidates this.
+    user_region_cache_->Fill(tokens[i], user, std::move(row));
   }
   return regions;
 }

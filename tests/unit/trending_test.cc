@@ -238,6 +238,25 @@ TEST_F(TrendingTest, Trending_RegionsAreSeparateAndGlobalSumsAll) {
   EXPECT_NEAR(ScoreAt("sh", kT0, 1), 1.0, 1e-9);  // b in sh: the click only
 }
 
+TEST_F(TrendingTest, Trending_UsersRegionIsReadAfterEveryUpsert) {
+  Items({"a", "b", "c"});
+  // Events before the user is stored count on the global board alone...
+  Record({MakeEvent("u1", "a", v1::EVENT_TYPE_LIKE, kT0)});
+  v1::User user;
+  user.set_id("u1");
+  user.set_region("bj");
+  ASSERT_TRUE(store_->UpsertUsers(std::vector<v1::User>{user}).ok());
+  // ...and once it is, under its region, though its regionless first
+  // batch was remembered; likewise after the user moves.
+  Record({MakeEvent("u1", "b", v1::EVENT_TYPE_LIKE, kT0)});
+  user.set_region("sh");
+  ASSERT_TRUE(store_->UpsertUsers(std::vector<v1::User>{user}).ok());
+  Record({MakeEvent("u1", "c", v1::EVENT_TYPE_LIKE, kT0)});
+  EXPECT_THAT(TopIds("bj"), ElementsAre("b"));
+  EXPECT_THAT(TopIds("sh"), ElementsAre("c"));
+  EXPECT_THAT(TopIds(""), UnorderedElementsAre("a", "b", "c"));
+}
+
 TEST_F(TrendingTest, TopTrending_RespectsLimit) {
   Items({"a", "b", "c"});
   Record({MakeEvent("u", "a", v1::EVENT_TYPE_CLICK, kT0, "sh"),
