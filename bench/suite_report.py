@@ -268,6 +268,10 @@ def figures_of(args, work, steps):
         # Absent from runs before 2026-12-07 (afternoon).
         "store_at_end": (read_json(os.path.join(work, "status_end.json")).get("store", {})
                          if os.path.exists(os.path.join(work, "status_end.json")) else None),
+        # Absent from runs before 2026-12-07 (evening). The ingest adds items,
+        # so the memory after it is at more than the catalog's count.
+        "items_at_end": (int(read_json(os.path.join(work, "status_end.json")).get("items", 0))
+                         if os.path.exists(os.path.join(work, "status_end.json")) else None),
         "ingest_items": load_step("ingest_items", "UpsertItems", "ingest_items"),
         "ingest_events": load_step("ingest_events", "RecordEvents", "ingest_events"),
         "micro": [
@@ -473,9 +477,12 @@ def markdown(doc, ann):
             f"{f['rows_per_request']})",
             f"{f['rows_per_s']:.0f}/s ({f['rate_per_s']:.1f} calls/s; {lat}; "
             f"{f['errors']} errors)" + cpu_note(f, "us_per_row"), step)
+    items_at_end = fig.get("items_at_end")
     row("Server memory after ingest (VmRSS / VmHWM)",
         f"{mem['after_ingest']['vmrss_bytes'] / GIB:.2f} / "
-        f"{mem['after_ingest']['vmhwm_bytes'] / GIB:.2f} GiB", "ingest_events")
+        f"{mem['after_ingest']['vmhwm_bytes'] / GIB:.2f} GiB"
+        + (f", with {items_at_end:,} items stored" if items_at_end else ""),
+        "ingest_events")
     store = fig.get("store_at_end")
     if store is not None:
         # protobuf's JSON writes int64 as strings and leaves out zeros.
