@@ -390,6 +390,7 @@ absl::Status FeatureStore::OpenTrending() {
                           &value)) {
       return absl::DataLossError("unparseable trend row");
     }
+    trend_bound_.Add(absl::string_view(it->key().data(), it->key().size()), value);
     boards.try_emplace(parts.region, options_.trending_board_size)
         .first->second.Offer(parts.item_id, value);
   }
@@ -767,9 +768,14 @@ absl::Status FeatureStore::RecordEvents(std::span<const v1::Event> events) {
       [](const std::string& bytes) -> const std::string& { return bytes; }, &batch);
   if (options_.outcome_log) AddOutcomeRows(events, handles_->families[kOutcomes], &batch);
   MergeInKeyOrder(trends, handles_->families[kTrending], EncodeTrendValue, &batch);
+  // Bounded before the write, so that a refresh that reads the rows with
+  // these increments sees bounds that include them.
   std::vector<std::string> trend_keys;
   trend_keys.reserve(trends.size());
-  for (const auto& [key, value] : trends) trend_keys.push_back(key);
+  for (const auto& [key, value] : trends) {
+    trend_bound_.Add(key, value);
+    trend_keys.push_back(key);
+  }
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync_writes;
   if (absl::Status s = ToStatus(db_->Write(write_options, &batch), "recording events");
@@ -797,29 +803,49 @@ absl::Status FeatureStore::RefreshBoards(const std::vector<std::string>& keys) {
   // The boards need whole values, which only the merged rows hold; reading
   // them back after the write keeps the write itself free of reads.
   absl::ReaderMutexLock refresh_lock(&board_refresh_mu_);
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
+  // Only rows that might change a board. Deletes, the one way onto a board
+  // that a skip could miss, wait for this refresh (board_refresh_mu_).
+  std::vector<rocksdb::Slice> slices;
+  std::vector<TrendKeyParts> parts;
+  slices.reserve(keys.size());
+  parts.reserve(keys.size());
+  {
+    absl::ReaderMutexLock board_lock(&board_mu_);
+    for (const std::string& key : keys) {
+      TrendKeyParts key_parts;
+      if (!DecodeTrendKey(key, &key_parts)) {
+        return absl::DataLossError("unparseable trend key");
+      }
+      auto board = boards_.find(key_parts.region);
+      if (board != boards_.end() &&
+          !board->second.MightTake(key_parts.item_id, trend_bound_.Bound(key))) {
+        continue;
+      }
+      slices.emplace_back(key);
+      parts.push_back(std::move(key_parts));
+    }
+  }
+  if (slices.empty()) return absl::OkStatus();
+  std::vector<rocksdb::PinnableSlice> values(slices.size());
+  std::vector<rocksdb::Status> statuses(slices.size());
   db_->MultiGet(rocksdb::ReadOptions(), handles_->families[kTrending], slices.size(),
                 slices.data(), values.data(), statuses.data());
   std::vector<std::pair<TrendKeyParts, double>> rows;
-  rows.reserve(keys.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
+  rows.reserve(slices.size());
+  for (size_t i = 0; i < slices.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;  // deleted meanwhile
     if (!statuses[i].ok()) return ToStatus(statuses[i], "reading trends");
-    TrendKeyParts parts;
     double value = 0;
-    if (!DecodeTrendKey(keys[i], &parts) ||
-        !DecodeTrendValue(absl::string_view(values[i].data(), values[i].size()),
+    if (!DecodeTrendValue(absl::string_view(values[i].data(), values[i].size()),
                           &value)) {
       return absl::DataLossError("unparseable trend row");
     }
-    rows.emplace_back(std::move(parts), value);
+    rows.emplace_back(std::move(parts[i]), value);
   }
   absl::MutexLock board_lock(&board_mu_);
-  for (auto& [parts, value] : rows) {
-    boards_.try_emplace(parts.region, options_.trending_board_size)
-        .first->second.Offer(parts.item_id, value);
+  for (auto& [row_parts, value] : rows) {
+    boards_.try_emplace(row_parts.region, options_.trending_board_size)
+        .first->second.Offer(row_parts.item_id, value);
   }
   return absl::OkStatus();
 }

@@ -26,6 +26,7 @@
 #include "store/newest_items.h"
 #include "store/recent_items_memo.h"
 #include "store/records.pb.h"
+#include "store/trend_bound.h"
 #include "store/trending.h"
 #include "zhongcao/v1/types.pb.h"
 
@@ -342,6 +343,9 @@ class FeatureStore {
   // waits for the disk.
   mutable absl::Mutex board_mu_ ABSL_ACQUIRED_AFTER(board_refresh_mu_);
   absl::flat_hash_map<std::string, TrendingBoard> boards_ ABSL_GUARDED_BY(board_mu_);
+  // Bounds every trend row's value: RecordEvents adds its increments before
+  // writing them, and reads back only rows that might change a board.
+  TrendBound trend_bound_;
 };
 
 }  // namespace zhongcao::store

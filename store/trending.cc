@@ -86,6 +86,15 @@ void TrendingBoard::Offer(absl::string_view item_id, double value) {
   Changed();
 }
 
+bool TrendingBoard::MightTake(absl::string_view item_id, double value_at_most) const {
+  if (capacity_ <= 0) return false;
+  if (values_.contains(item_id)) return true;
+  if (value_at_most <= floor_) return false;
+  if (static_cast<int>(values_.size()) < capacity_) return true;
+  // Ties go by id, so a value equal to the last item's may still win.
+  return value_at_most >= std::prev(order_.end())->first;
+}
+
 void TrendingBoard::Remove(absl::string_view item_id) {
   auto it = values_.find(item_id);
   if (it == values_.end()) return;

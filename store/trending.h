@@ -69,6 +69,11 @@ class TrendingBoard {
   // not an increment). A value below the one on the board is ignored: values
   // only grow, so a lower one is a stale read.
   void Offer(absl::string_view item_id, double value);
+  // Whether an offer of `item_id` at a value of at most `value_at_most`
+  // could change the board: the item is on it, or such a value would be
+  // taken. A false answer stays false until Remove, as the floor and the
+  // last item's value only grow.
+  bool MightTake(absl::string_view item_id, double value_at_most) const;
   // Takes an item off the board (it was deleted). Its place stays empty
   // until an item offered later beats every item ever left off.
   void Remove(absl::string_view item_id);

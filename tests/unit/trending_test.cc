@@ -5,8 +5,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <utility>
@@ -15,12 +18,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/feature_store.h"
+#include "store/trend_bound.h"
 
 namespace zhongcao::store {
 namespace {
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
@@ -255,6 +260,78 @@ TEST_F(TrendingTest, Trending_UsersRegionIsReadAfterEveryUpsert) {
   EXPECT_THAT(TopIds("bj"), ElementsAre("b"));
   EXPECT_THAT(TopIds("sh"), ElementsAre("c"));
   EXPECT_THAT(TopIds(""), UnorderedElementsAre("a", "b", "c"));
+}
+
+TEST(TrendBoundTest, BoundsEveryKeyFromAboveThoughKeysShareBuckets) {
+  TrendBound bound(/*log2_buckets=*/2);  // 4 buckets for 50 keys
+  std::map<std::string, double> exact;
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> value(-5, 5);
+  for (int i = 0; i < 2000; ++i) {
+    const std::string key = "k" + std::to_string(rng() % 50);
+    const double v = value(rng);
+    auto [it, first] = exact.try_emplace(key, v);
+    if (!first) it->second = LogAddExp(it->second, v);
+    EXPECT_GE(bound.Add(key, v), it->second);
+  }
+  for (const auto& [key, sum] : exact) EXPECT_GE(bound.Bound(key), sum) << key;
+  EXPECT_EQ(bound.Bound("never-added"), bound.Bound("never-added"));
+}
+
+TEST(TrendingBoardTest, MightTake_OnlyWhereAnOfferCouldChangeTheBoard) {
+  TrendingBoard board(2);
+  EXPECT_TRUE(board.MightTake("a", -100));  // empty: anything is taken
+  board.Offer("a", 5);
+  board.Offer("b", 3);
+  EXPECT_TRUE(board.MightTake("b", 0));  // on the board: its value may grow
+  EXPECT_FALSE(board.MightTake("c", 2.9));
+  EXPECT_TRUE(board.MightTake("c", 3));  // a tie is decided by id
+  board.Offer("c", 4);                   // b (3) leaves: the floor is 3
+  EXPECT_FALSE(board.MightTake("b", 3));
+  board.Remove("a");  // room, but nothing at or below the floor is taken
+  EXPECT_FALSE(board.MightTake("d", 3));
+  EXPECT_TRUE(board.MightTake("d", 3.5));
+  board.Offer("d", 3.5);
+  EXPECT_THAT(board.Top(10), ElementsAre(std::pair<std::string, double>("c", 4),
+                                         std::pair<std::string, double>("d", 3.5)));
+}
+
+TEST_F(TrendingTest, Trending_BoardStaysExactThoughMostRowsAreNotReadBack) {
+  // A small board over many items: most events cannot change it, and their
+  // rows are not read back; the board must still be the exact best.
+  board_size_ = 8;
+  Reopen();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 300; ++i) ids.push_back("i" + std::to_string(i));
+  Items(ids);
+  const v1::EventType types[] = {v1::EVENT_TYPE_CLICK, v1::EVENT_TYPE_LIKE,
+                                 v1::EVENT_TYPE_SAVE, v1::EVENT_TYPE_ADD_TO_CART,
+                                 v1::EVENT_TYPE_PURCHASE};
+  std::map<std::string, double> exact;
+  std::mt19937_64 rng(11);
+  for (int batch = 0; batch < 60; ++batch) {
+    std::vector<v1::Event> events;
+    for (int e = 0; e < 25; ++e) {
+      // Skewed, so that a few items climb and the board changes over time.
+      const std::string& id = ids[(rng() % 300) * (rng() % 300) / 300];
+      const v1::EventType type = types[rng() % 5];
+      const int64_t ts = kT0 + batch * kHour / 4;
+      events.push_back(MakeEvent("u" + std::to_string(rng() % 20), id, type, ts));
+      const double v = TrendValueOfEvent(TrendWeight(type), ts, kTau);
+      auto [it, first] = exact.try_emplace(id, v);
+      if (!first) it->second = LogAddExp(it->second, v);
+    }
+    Record(events);
+  }
+  std::vector<std::pair<double, std::string>> best;
+  for (const auto& [id, value] : exact) best.emplace_back(-value, id);
+  std::sort(best.begin(), best.end());
+  std::vector<std::string> expected;
+  for (size_t i = 0; i < 8; ++i) expected.push_back(best[i].second);
+  EXPECT_THAT(TopIds("", kT0, 8), ElementsAreArray(expected));
+  // The same board as a full scan at open builds.
+  Reopen();
+  EXPECT_THAT(TopIds("", kT0, 8), ElementsAreArray(expected));
 }
 
 TEST_F(TrendingTest, TopTrending_RespectsLimit) {
