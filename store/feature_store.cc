@@ -266,19 +266,22 @@ absl::StatusOr<std::unique_ptr<FeatureStore>> FeatureStore::Open(
     // gives 1.3 MiB of filter bits per memtable, ~20 bits per entry.
     cf.memtable_prefix_bloom_size_ratio = 0.02;
     cf.memtable_whole_key_filtering = true;
-    if (i == kCounters || i == kHistories || i == kCovisit) {
-      // Four of an event's five rows go to these families, read by key. A
-      // skiplist insert into a 64 MiB memtable cost ~4 us of cache misses,
-      // half of RecordEvents' CPU; a hash of the whole key to a small
-      // per-bucket list costs half as much (flushes now sort, in the
-      // background; bench/results/2026-12-07-memtables.md). A bucket holds
-      // a few rows, so it is a sorted linked list rather than a skiplist of
-      // its own: ~10% more events/s (bench/results/2026-12-07-evening.md).
-      // Only the cache warm-up at start iterates one (total_order_seek): an
-      // iterator copies the memtable into order, and the whole-key "prefix"
-      // would make Seek skip tables. A flush's iterator copied it into a new
-      // skiplist, a quarter of the server's CPU under events; sorting an
-      // array of the keys instead costs a third of that.
+    if (i == kCounters || i == kHistories || i == kCovisit || i == kTrending) {
+      // An event's rows go to these families, read by key. A skiplist
+      // insert into a 64 MiB memtable cost ~4 us of cache misses, half of
+      // RecordEvents' CPU; a hash of the whole key to a small per-bucket
+      // list costs half as much (bench/results/2026-12-07-memtables.md). A
+      // bucket holds a few rows, so it is a sorted linked list rather than
+      // a skiplist of its own: ~10% more events/s
+      // (bench/results/2026-12-07-evening.md). A flush's iterator copied
+      // the memtable into a new skiplist, a quarter of the server's CPU
+      // under events; the keys are sorted as an array instead, for a sixth
+      // of that (store/sort_at_flush_memtable.h).
+      // Only the cache warm-up and the trend scan at start iterate a
+      // memtable still taking writes (total_order_seek): such an iterator
+      // copies the memtable into order, and the whole-key "prefix" would
+      // make Seek skip tables. An item's trend rows are deleted by a range,
+      // which needs no iterator.
       cf.prefix_extractor.reset(rocksdb::NewNoopTransform());
       cf.memtable_factory = NewSortAtFlushRepFactory(
           std::shared_ptr<rocksdb::MemTableRepFactory>(rocksdb::NewHashLinkListRepFactory(
@@ -373,8 +376,10 @@ absl::Status FeatureStore::OpenTrending() {
   write_options.sync = true;
   rocksdb::WriteBatch batch;
   absl::flat_hash_map<std::string, TrendingBoard> boards;
+  rocksdb::ReadOptions scan;
+  scan.total_order_seek = true;  // the family's memtable hashes whole keys
   std::unique_ptr<rocksdb::Iterator> it(
-      db_->NewIterator(rocksdb::ReadOptions(), handles_->families[kTrending]));
+      db_->NewIterator(scan, handles_->families[kTrending]));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     if (discard) {
       batch.Delete(handles_->families[kTrending], it->key());

@@ -13,7 +13,8 @@ namespace zhongcao::store {
 
 // `inner` makes the memtable that holds the keys and answers point reads
 // and iterators while the memtable still takes writes. Only for families
-// written by one thread at a time (allow_concurrent_memtable_write off).
+// written by one thread at a time (allow_concurrent_memtable_write off)
+// whose keys are ordered bytewise, RocksDB's default comparator.
 std::shared_ptr<rocksdb::MemTableRepFactory> NewSortAtFlushRepFactory(
     std::shared_ptr<rocksdb::MemTableRepFactory> inner);
 

@@ -18,6 +18,11 @@ namespace {
 
 using Model = std::map<std::string, std::string>;
 
+// Keys shorter than 8 bytes, and keys whose first 8 bytes are all the same.
+std::string Key(uint32_t n) {
+  return n % 2 == 0 ? absl::StrCat("k", n) : absl::StrCat("shared-head-", n);
+}
+
 // A database of one family whose memtables are hash linked lists sorted at
 // flush, as the store's event families are, with small memtables so that a
 // few thousand writes fill several.
@@ -48,7 +53,7 @@ class SortAtFlushTest : public ::testing::Test {
   void WriteRandom(int count, uint32_t seed) {
     std::mt19937 random(seed);
     for (int i = 0; i < count; ++i) {
-      const std::string key = absl::StrCat("k", random() % 3000);
+      const std::string key = Key(random() % 3000);
       if (random() % 8 == 0) {
         ASSERT_TRUE(db_->Delete(rocksdb::WriteOptions(), key).ok());
         model_.erase(key);
@@ -87,8 +92,8 @@ class SortAtFlushTest : public ::testing::Test {
     read.total_order_seek = true;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read));
     std::mt19937 random(seed);
-    std::vector<std::string> targets = {"", "a", "k", "zz"};
-    for (int i = 0; i < 200; ++i) targets.push_back(absl::StrCat("k", random() % 3100));
+    std::vector<std::string> targets = {"", "a", "k", "shared-head-", "zz"};
+    for (int i = 0; i < 200; ++i) targets.push_back(Key(random() % 3100));
     for (const std::string& target : targets) {
       it->Seek(target);
       auto at = model_.lower_bound(target);
@@ -108,8 +113,8 @@ class SortAtFlushTest : public ::testing::Test {
   }
 
   void ExpectGetsMatchModel() {
-    for (int k = 0; k < 3000; ++k) {
-      const std::string key = absl::StrCat("k", k);
+    for (uint32_t k = 0; k < 3000; ++k) {
+      const std::string key = Key(k);
       std::string value;
       const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key, &value);
       auto m = model_.find(key);
