@@ -815,24 +815,26 @@ absl::Status FeatureStore::RefreshBoards(const std::vector<std::string>& keys) {
   absl::ReaderMutexLock refresh_lock(&board_refresh_mu_);
   // Only rows that might change a board. Deletes, the one way onto a board
   // that a skip could miss, wait for this refresh (board_refresh_mu_).
+  std::vector<TrendKeyParts> all_parts(keys.size());
+  std::vector<double> bounds(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!DecodeTrendKey(keys[i], &all_parts[i])) {
+      return absl::DataLossError("unparseable trend key");
+    }
+    bounds[i] = trend_bound_.Bound(keys[i]);
+  }
   std::vector<rocksdb::Slice> slices;
   std::vector<TrendKeyParts> parts;
-  slices.reserve(keys.size());
-  parts.reserve(keys.size());
   {
     absl::ReaderMutexLock board_lock(&board_mu_);
-    for (const std::string& key : keys) {
-      TrendKeyParts key_parts;
-      if (!DecodeTrendKey(key, &key_parts)) {
-        return absl::DataLossError("unparseable trend key");
-      }
-      auto board = boards_.find(key_parts.region);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      auto board = boards_.find(all_parts[i].region);
       if (board != boards_.end() &&
-          !board->second.MightTake(key_parts.item_id, trend_bound_.Bound(key))) {
+          !board->second.MightTake(all_parts[i].item_id, bounds[i])) {
         continue;
       }
-      slices.emplace_back(key);
-      parts.push_back(std::move(key_parts));
+      slices.emplace_back(keys[i]);
+      parts.push_back(all_parts[i]);
     }
   }
   if (slices.empty()) return absl::OkStatus();
@@ -850,10 +852,10 @@ absl::Status FeatureStore::RefreshBoards(const std::vector<std::string>& keys) {
                           &value)) {
       return absl::DataLossError("unparseable trend row");
     }
-    rows.emplace_back(std::move(parts[i]), value);
+    rows.emplace_back(parts[i], value);
   }
   absl::MutexLock board_lock(&board_mu_);
-  for (auto& [row_parts, value] : rows) {
+  for (const auto& [row_parts, value] : rows) {
     boards_.try_emplace(row_parts.region, options_.trending_board_size)
         .first->second.Offer(row_parts.item_id, value);
   }

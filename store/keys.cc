@@ -65,8 +65,8 @@ std::string TrendItemPrefix(absl::string_view item_id) {
 bool DecodeTrendKey(absl::string_view key, TrendKeyParts* parts) {
   const size_t separator = key.find('\0');
   if (separator == absl::string_view::npos) return false;
-  parts->item_id = std::string(key.substr(0, separator));
-  parts->region = std::string(key.substr(separator + 1));
+  parts->item_id = key.substr(0, separator);
+  parts->region = key.substr(separator + 1);
   return true;
 }
 

@@ -36,9 +36,10 @@ TimedId DecodeTimedId(absl::string_view key, size_t prefix_size);
 std::string TrendKey(absl::string_view item_id, absl::string_view region);
 // Every trend key of one item starts with this.
 std::string TrendItemPrefix(absl::string_view item_id);
+// Views into the decoded key.
 struct TrendKeyParts {
-  std::string item_id;
-  std::string region;
+  absl::string_view item_id;
+  absl::string_view region;
 };
 // False when `key` has no '\0' separator.
 bool DecodeTrendKey(absl::string_view key, TrendKeyParts* parts);
