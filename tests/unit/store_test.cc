@@ -169,6 +169,23 @@ class FeatureStoreTest : public ::testing::Test {
     return ids;
   }
 
+  // Stores `items` and one click on `clicked`, reopens with an empty item
+  // cache, and warms it.
+  FeatureStore::CacheWarmth WarmAfterOneClick(const std::vector<v1::Item>& items,
+                                              const std::string& clicked) {
+    Upsert(items);
+    EXPECT_TRUE(store_
+                    ->RecordEvents(std::vector<v1::Event>{
+                        MakeEvent("u1", clicked, v1::EVENT_TYPE_CLICK, 1000)})
+                    .ok());
+    Reopen();
+    EXPECT_EQ(ItemCacheBytes(), 0u);
+    const std::atomic<bool> stop = false;
+    absl::StatusOr<FeatureStore::CacheWarmth> warmth = store_->WarmItemCache(stop);
+    EXPECT_TRUE(warmth.ok()) << warmth.status();
+    return warmth.ok() ? *warmth : FeatureStore::CacheWarmth{};
+  }
+
   void ExpectCounts(int64_t items, int64_t users, int64_t creators) {
     const Counts counts = store_->counts();
     EXPECT_EQ(counts.items(), items);
@@ -307,22 +324,13 @@ std::vector<v1::Item> NumberedItems(int n, const std::string& creator) {
 
 TEST_F(FeatureStoreTest, WarmItemCache_ReadsEveryItemTheCacheHolds) {
   const std::vector<v1::Item> items = NumberedItems(50, "c1");
-  Upsert(items);
-  ASSERT_TRUE(store_
-                  ->RecordEvents(std::vector<v1::Event>{
-                      MakeEvent("u1", "i10007", v1::EVENT_TYPE_CLICK, 1000)})
-                  .ok());
-  Reopen();
-  EXPECT_EQ(ItemCacheBytes(), 0u);
-  const std::atomic<bool> stop = false;
-  absl::StatusOr<FeatureStore::CacheWarmth> warmth = store_->WarmItemCache(stop);
-  ASSERT_TRUE(warmth.ok()) << warmth.status();
-  EXPECT_EQ(warmth->items, 50);
-  EXPECT_GT(warmth->bytes, 0u);
-  EXPECT_EQ(ItemCacheBytes(), warmth->bytes);
+  const FeatureStore::CacheWarmth warmth = WarmAfterOneClick(items, "i10007");
+  EXPECT_EQ(warmth.items, 50);
+  EXPECT_GT(warmth.bytes, 0u);
+  EXPECT_EQ(ItemCacheBytes(), warmth.bytes);
   // Every read is now answered by the cache: nothing more is filled.
   const std::vector<ItemRecord> read = Read(IdsOf(items));
-  EXPECT_EQ(ItemCacheBytes(), warmth->bytes);
+  EXPECT_EQ(ItemCacheBytes(), warmth.bytes);
   ASSERT_EQ(read.size(), 50u);
   for (size_t i = 0; i < read.size(); ++i) {
     ASSERT_NE(read[i].item, nullptr);
@@ -837,16 +845,7 @@ TEST_F(FeatureStoreTest, ReadItems_CountsCacheLookupsAndHits) {
 
 TEST_F(FeatureStoreTest, WarmItemCache_ReadsAreNotCountedAsLookups) {
   const std::vector<v1::Item> items = NumberedItems(20, "c1");
-  Upsert(items);
-  ASSERT_TRUE(store_
-                  ->RecordEvents(std::vector<v1::Event>{
-                      MakeEvent("u1", "i10003", v1::EVENT_TYPE_CLICK, 1000)})
-                  .ok());
-  Reopen();
-  const std::atomic<bool> stop = false;
-  absl::StatusOr<FeatureStore::CacheWarmth> warmth = store_->WarmItemCache(stop);
-  ASSERT_TRUE(warmth.ok()) << warmth.status();
-  ASSERT_EQ(warmth->items, 20);
+  ASSERT_EQ(WarmAfterOneClick(items, "i10003").items, 20);
   // Both passes (the engaged item, then the rest) read all 20 rows, and
   // none of it is the workload's: a hit share since start would otherwise
   // count the warm-up's misses.
