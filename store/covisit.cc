@@ -153,50 +153,76 @@ void CovisitPairer::Add(const v1::Event& event) {
   UserItems& user = users_[event.user_id()];
   const std::vector<std::string>& recent = user.recent;
   const std::string& item = event.item_id();
+  const uint32_t to = Intern(item);
   int d = 0;
   for (const std::string& previous : recent) {
     if (previous == item) continue;
     if (++d > options_.window) break;
-    AddWeight(previous, item, weight / d, event.timestamp_ms());
+    const uint32_t from = Intern(previous);
+    AddWeight(from, to, weight / d, event.timestamp_ms());
     if (options_.backward > 0) {
-      AddWeight(item, previous, options_.backward * weight / d, event.timestamp_ms());
+      AddWeight(to, from, options_.backward * weight / d, event.timestamp_ms());
     }
   }
   MakeNewest(item, static_cast<size_t>(options_.window) + 1, &user.recent);
   user.batch.push_back(item);
 }
 
-void CovisitPairer::AddWeight(const std::string& from, const std::string& to,
-                              double weight, int64_t at_ms) {
-  auto [it, inserted] = rows_.try_emplace(from);
-  PendingRow& row = it->second;
-  if (inserted) {
+uint32_t CovisitPairer::Intern(const std::string& id) {
+  if (auto it = numbers_.find(id); it != numbers_.end()) return it->second;
+  const uint32_t number = static_cast<uint32_t>(names_.size());
+  numbers_.emplace(names_.emplace_back(id), number);
+  rows_.emplace_back();
+  return number;
+}
+
+void CovisitPairer::AddWeight(uint32_t from, uint32_t to, double weight, int64_t at_ms) {
+  PendingRow& row = rows_[from];
+  if (!row.used) {
+    row.used = true;
     row.updated_ms = at_ms;
   } else if (at_ms > row.updated_ms) {
     // Events of one batch may come out of time order; the row keeps the
     // newest time and everything else is decayed to it.
     const double decay = CovisitDecay(row.updated_ms, at_ms, options_.tau_ms);
     row.total *= decay;
-    for (auto& [id, w] : row.weights) w *= decay;
+    row.scale *= decay;
     row.updated_ms = at_ms;
   }
   const double worth = weight * CovisitDecay(at_ms, row.updated_ms, options_.tau_ms);
   row.total += worth;
-  row.weights[to] += worth;
+  weights_[static_cast<uint64_t>(from) << 32 | to] += worth / row.scale;
 }
 
 absl::flat_hash_map<std::string, std::string> CovisitPairer::TakeOperands() {
+  // The weights grouped by row: counted, then placed.
+  std::vector<uint32_t> begin(rows_.size() + 1, 0);
+  for (const auto& [key, weight] : weights_) ++begin[(key >> 32) + 1];
+  for (size_t r = 0; r < rows_.size(); ++r) begin[r + 1] += begin[r];
+  std::vector<std::pair<uint32_t, double>> grouped(weights_.size());
+  std::vector<uint32_t> next(begin.begin(), begin.end() - 1);
+  for (const auto& [key, weight] : weights_) {
+    grouped[next[key >> 32]++] = {static_cast<uint32_t>(key), weight};
+  }
   absl::flat_hash_map<std::string, std::string> operands;
-  operands.reserve(rows_.size());
-  CovisitView view;  // its neighbours view into the row's weights
-  for (const auto& [id, row] : rows_) {
+  CovisitView view;  // its neighbours view into names_
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    const PendingRow& row = rows_[r];
+    if (!row.used) continue;
     view.updated_ms = row.updated_ms;
     view.total = row.total;
-    view.neighbors.assign(row.weights.begin(), row.weights.end());
+    view.neighbors.clear();
+    for (uint32_t w = begin[r]; w < begin[r + 1]; ++w) {
+      view.neighbors.emplace_back(names_[grouped[w].first],
+                                  grouped[w].second * row.scale);
+    }
     KeepBest(options_.row_limit, &view.neighbors);
-    AppendCovisitView(view, &operands[id]);
+    AppendCovisitView(view, &operands[names_[r]]);
   }
+  names_.clear();
+  numbers_.clear();
   rows_.clear();
+  weights_.clear();
   return operands;
 }
 

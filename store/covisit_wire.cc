@@ -86,7 +86,26 @@ absl::Status ParseCovisitView(absl::string_view bytes, CovisitView* view) {
 }
 
 void AppendCovisitView(const CovisitView& view, std::string* out) {
-  google::protobuf::io::StringOutputStream stream(out);
+  auto neighbor_bytes = [](absl::string_view id, double weight) {
+    const size_t id_bytes =
+        id.empty() ? 0 : 1 + CodedOutputStream::VarintSize32(id.size()) + id.size();
+    return id_bytes + (IsDefault(weight) ? 0 : 1 + 8);
+  };
+  // Sized first, so that the string grows once: growing it as the stream
+  // asked cost 2% of RecordEvents' CPU in reallocations.
+  size_t size = 0;
+  if (view.updated_ms != 0) {
+    size += 1 + CodedOutputStream::VarintSize64(static_cast<uint64_t>(view.updated_ms));
+  }
+  if (!IsDefault(view.total)) size += 1 + 8;
+  for (const auto& [id, weight] : view.neighbors) {
+    const size_t bytes = neighbor_bytes(id, weight);
+    size += 1 + CodedOutputStream::VarintSize32(static_cast<uint32_t>(bytes)) + bytes;
+  }
+  const size_t start = out->size();
+  out->resize(start + size);
+  google::protobuf::io::ArrayOutputStream stream(out->data() + start,
+                                                 static_cast<int>(size));
   CodedOutputStream coded(&stream);
   if (view.updated_ms != 0) {
     coded.WriteTag(kUpdatedTag);
@@ -97,17 +116,14 @@ void AppendCovisitView(const CovisitView& view, std::string* out) {
     coded.WriteLittleEndian64(std::bit_cast<uint64_t>(view.total));
   }
   for (const auto& [id, weight] : view.neighbors) {
-    const size_t id_bytes =
-        id.empty() ? 0 : 1 + CodedOutputStream::VarintSize32(id.size()) + id.size();
-    const size_t weight_bytes = IsDefault(weight) ? 0 : 1 + 8;
     coded.WriteTag(kNeighborTag);
-    coded.WriteVarint32(static_cast<uint32_t>(id_bytes + weight_bytes));
+    coded.WriteVarint32(static_cast<uint32_t>(neighbor_bytes(id, weight)));
     if (!id.empty()) {
       coded.WriteTag(kItemIdTag);
       coded.WriteVarint32(static_cast<uint32_t>(id.size()));
       coded.WriteRaw(id.data(), static_cast<int>(id.size()));
     }
-    if (weight_bytes != 0) {
+    if (!IsDefault(weight)) {
       coded.WriteTag(kWeightTag);
       coded.WriteLittleEndian64(std::bit_cast<uint64_t>(weight));
     }
