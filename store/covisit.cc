@@ -188,10 +188,20 @@ void CovisitPairer::AddWeight(uint32_t from, uint32_t to, double weight, int64_t
     row.total *= decay;
     row.scale *= decay;
     row.updated_ms = at_ms;
+    // A batch may span many taus (a replayed log, a short tau): the scale
+    // must not reach zero, which the weights are divided by.
+    if (row.scale < 1e-100) FoldScale(from, &row);
   }
   const double worth = weight * CovisitDecay(at_ms, row.updated_ms, options_.tau_ms);
   row.total += worth;
   weights_[static_cast<uint64_t>(from) << 32 | to] += worth / row.scale;
+}
+
+void CovisitPairer::FoldScale(uint32_t from, PendingRow* row) {
+  for (auto& [key, weight] : weights_) {
+    if (key >> 32 == from) weight *= row->scale;
+  }
+  row->scale = 1;
 }
 
 absl::flat_hash_map<std::string, std::string> CovisitPairer::TakeOperands() {

@@ -114,6 +114,9 @@ class CovisitPairer {
   // an eighth of RecordEvents' CPU.
   uint32_t Intern(const std::string& id);
   void AddWeight(uint32_t from, uint32_t to, double weight, int64_t at_ms);
+  // Multiplies the row's weights by its scale, and sets the scale to 1.
+  // Walks every weight of the batch, so only for a scale near underflow.
+  void FoldScale(uint32_t from, PendingRow* row);
 
   CovisitOptions options_;
   absl::flat_hash_map<std::string, UserItems> users_;

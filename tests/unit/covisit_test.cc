@@ -168,6 +168,18 @@ TEST_F(CovisitStoreTest, Decay_OutOfOrderEventsInOneBatchDecayToTheNewest) {
                           Pair("c", DoubleNear(0.5 * std::exp(-1.0), 1e-9))));
 }
 
+// Two thousand taus decay a weight to exactly zero: the older pairs of a
+// row must end at zero, not at a weight divided by a zero decay.
+TEST_F(CovisitStoreTest, Decay_ABatchSpanningThousandsOfTausStaysFinite) {
+  const int64_t later = kT + 2000 * kTau;
+  Record({Click("u", "a", kT), Click("u", "b", kT), Click("u", "c", later)});
+  EXPECT_THAT(Row("b", later).neighbors, ElementsAre(Pair("c", DoubleNear(1, 1e-9)),
+                                                     Pair("a", DoubleNear(0, 1e-12))));
+  EXPECT_THAT(Row("a", later).neighbors, ElementsAre(Pair("c", DoubleNear(0.5, 1e-9)),
+                                                     Pair("b", DoubleNear(0, 1e-12))));
+  EXPECT_NEAR(Row("a", later).total, 0.5, 1e-9);
+}
+
 TEST_F(CovisitStoreTest, Truncation_KeepsTheHeaviestAndTheWholeTotal) {
   row_limit_ = 2;
   Reopen();
