@@ -69,8 +69,16 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Retrieve(
   std::vector<SourceExecutor::Outcome> outcomes =
       executor_.RunAll(std::move(tasks), deadline);
 
+  // Sized for every source's list at once, so that no candidate moves
+  // while merging and `position` can key by views of their ids.
+  size_t found = 0;
+  for (const SourceExecutor::Outcome& outcome : outcomes) {
+    if (outcome.finished && outcome.result.ok()) found += outcome.result->size();
+  }
   std::vector<Candidate> candidates;
-  absl::flat_hash_map<std::string, size_t> position;
+  candidates.reserve(found);
+  absl::flat_hash_map<absl::string_view, size_t> position;
+  position.reserve(found);
   for (size_t t = 0; t < outcomes.size(); ++t) {
     const size_t i = running[t];
     const std::string name(stages_.sources[i].source->name());
@@ -88,9 +96,10 @@ absl::StatusOr<std::vector<Candidate>> FeedPipeline::Retrieve(
     }
     AddTrace(trace, "source:" + name, 0, outcome.result->size(), outcome.micros);
     for (Candidate& c : *outcome.result) {
-      auto [it, inserted] = position.try_emplace(c.item_id, candidates.size());
-      if (inserted) {
+      auto it = position.find(c.item_id);
+      if (it == position.end()) {
         candidates.push_back(std::move(c));
+        position.emplace(candidates.back().item_id, candidates.size() - 1);
         continue;
       }
       Candidate& kept = candidates[it->second];
