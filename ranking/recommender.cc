@@ -335,9 +335,9 @@ absl::StatusOr<std::shared_ptr<FeedContext>> Recommender::MakeContext(
   return context;
 }
 
-absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
-    const v1::GetFeedRequest& request,
-    std::chrono::steady_clock::time_point deadline) const {
+absl::Status Recommender::GetFeed(const v1::GetFeedRequest& request,
+                                  std::chrono::steady_clock::time_point deadline,
+                                  v1::GetFeedResponse* answer) const {
   PageTokenState token;
   if (!request.page_token().empty()) {
     absl::StatusOr<PageTokenState> decoded =
@@ -374,7 +374,7 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
   };
   prepare(ctx);
 
-  v1::GetFeedResponse response;
+  v1::GetFeedResponse& response = *answer;
   response.set_request_id(NewRequestId());
   response.set_index_version(ctx.item_index->name);
   AddArms(arms, response.mutable_arms());
@@ -451,7 +451,7 @@ absl::StatusOr<v1::GetFeedResponse> Recommender::GetFeed(
                           interleaving == nullptr ? "" : interleaving->name};
     options_.exposure_sink(MakeExposure(served, page, item_arms));
   }
-  return response;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<InterleavedPage> Recommender::InterleavedFeed(

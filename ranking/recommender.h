@@ -58,11 +58,11 @@ class Recommender {
 
   // An unknown user gets a cold-start feed. Pages never repeat an item.
   // `deadline` is the caller's (e.g. the gRPC deadline); sources are cut
-  // short to leave time for the rest of the request.
-  absl::StatusOr<v1::GetFeedResponse> GetFeed(
-      const v1::GetFeedRequest& request,
-      std::chrono::steady_clock::time_point deadline =
-          std::chrono::steady_clock::time_point::max()) const;
+  // short to leave time for the rest of the request. Fills `response`,
+  // which may live on the call's arena; after an error it is not to be sent.
+  absl::Status GetFeed(const v1::GetFeedRequest& request,
+                       std::chrono::steady_clock::time_point deadline,
+                       v1::GetFeedResponse* response) const;
   // NOT_FOUND for an unknown item; FAILED_PRECONDITION for one without an
   // embedding.
   absl::StatusOr<v1::GetRelatedResponse> GetRelated(

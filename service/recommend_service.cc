@@ -150,10 +150,11 @@ absl::Status ValidateFindLookalikes(const v1::FindLookalikesRequest& request,
 grpc::ServerUnaryReactor* RecommendService::GetFeed(grpc::CallbackServerContext* context,
                                                     const v1::GetFeedRequest* request,
                                                     v1::GetFeedResponse* response) {
-  return AnswerUnaryOnPool(admission_, pool_, context, response,
-                           ValidateGetFeed(*request, limits_), [this, request, context] {
-                             return recommender_.GetFeed(*request, Deadline(*context));
-                           });
+  return AnswerUnaryOnPool(
+      admission_, pool_, context, response, ValidateGetFeed(*request, limits_),
+      [this, request, context](v1::GetFeedResponse* out) {
+        return recommender_.GetFeed(*request, Deadline(*context), out);
+      });
 }
 
 grpc::ServerUnaryReactor* RecommendService::RankProducts(

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "ranking/recommender.h"
+#include "service/arena_messages.h"
 #include "service/concurrency_limit.h"
 #include "service/validation.h"
 #include "service/worker_pool.h"
@@ -21,7 +22,9 @@ class RecommendService final : public v1::RecommendService::CallbackService {
       : recommender_(recommender),
         limits_(limits),
         admission_(admission),
-        pool_(read_threads) {}
+        pool_(read_threads) {
+    SetMessageAllocatorFor_GetFeed(&feed_messages_);
+  }
 
   grpc::ServerUnaryReactor* GetFeed(grpc::CallbackServerContext* context,
                                     const v1::GetFeedRequest* request,
@@ -40,6 +43,7 @@ class RecommendService final : public v1::RecommendService::CallbackService {
   const ranking::Recommender& recommender_;
   Limits limits_;
   ConcurrencyLimit& admission_;
+  ArenaMessageAllocator<v1::GetFeedRequest, v1::GetFeedResponse> feed_messages_;
   WorkerPool pool_;  // last: its threads stop (finishing queued calls) first
 };
 

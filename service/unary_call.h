@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/statusor.h"
@@ -17,7 +18,9 @@
 
 namespace zhongcao::service {
 
-// Runs `call` and finishes the call with its response or error; a call
+// Runs `call` and finishes the call with its response or error: `call`
+// returns absl::StatusOr<Response>, or takes the Response* to fill and
+// returns absl::Status. A call
 // whose caller has given up meanwhile is answered at once instead of
 // costing a full request nobody reads.
 // `before_finish` runs just before the answer goes out (a caller that
@@ -32,13 +35,20 @@ void RunAndFinish(
                                  "the deadline passed before the call could start"));
     return;
   }
-  absl::StatusOr<Response> result = call();
-  if (result.ok()) *response = *std::move(result);
+  absl::Status status;
+  if constexpr (std::is_invocable_v<Call&, Response*>) {
+    // The call fills the response in place (it may be on the call's arena).
+    status = call(response);
+  } else {
+    absl::StatusOr<Response> result = call();
+    if (result.ok()) *response = *std::move(result);
+    status = result.status();
+  }
   before_finish();
-  reactor->Finish(ToGrpcStatus(result.status()));
+  reactor->Finish(ToGrpcStatus(status));
 }
 
-// Runs `call` (returning absl::StatusOr<Response>) on this thread when
+// Runs `call` (see RunAndFinish) on this thread when
 // `valid` is OK, and finishes the call with its response or error.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* AnswerUnary(grpc::CallbackServerContext* context,

@@ -116,9 +116,13 @@ CovisitRow CovisitRowAt(const CovisitView& view, int64_t now_ms, int64_t tau_ms)
   for (const auto& [id, weight] : view.neighbors) {
     row.neighbors.emplace_back(std::string(id), decay * weight);
   }
-  // Stored best first already; sorting again costs little and keeps readers
-  // safe from rows written by another version.
-  std::sort(row.neighbors.begin(), row.neighbors.end(), BetterNeighbor<std::string>);
+  // Stored best first already, so this only checks, unless a row written by
+  // another version needs it (a feed reads ~20 rows of ~100 neighbours, and
+  // sorting them again was 0.7% of the server's CPU at GetFeed saturation).
+  if (!std::is_sorted(row.neighbors.begin(), row.neighbors.end(),
+                      BetterNeighbor<std::string>)) {
+    std::sort(row.neighbors.begin(), row.neighbors.end(), BetterNeighbor<std::string>);
+  }
   return row;
 }
 
