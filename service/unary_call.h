@@ -20,9 +20,8 @@ namespace zhongcao::service {
 
 // Runs `call` and finishes the call with its response or error: `call`
 // returns absl::StatusOr<Response>, or takes the Response* to fill and
-// returns absl::Status. A call
-// whose caller has given up meanwhile is answered at once instead of
-// costing a full request nobody reads.
+// returns absl::Status. A call whose caller has given up meanwhile is
+// answered at once instead of costing a full request nobody reads.
 // `before_finish` runs just before the answer goes out (a caller that
 // sends its next call on receipt must find the permit of this one freed).
 template <typename Response, typename Call, typename BeforeFinish = void (*)()>
@@ -48,8 +47,8 @@ void RunAndFinish(
   reactor->Finish(ToGrpcStatus(status));
 }
 
-// Runs `call` (see RunAndFinish) on this thread when
-// `valid` is OK, and finishes the call with its response or error.
+// Runs `call` (see RunAndFinish) on this thread when `valid` is OK, and
+// finishes the call with its response or error.
 template <typename Response, typename Call>
 grpc::ServerUnaryReactor* AnswerUnary(grpc::CallbackServerContext* context,
                                       Response* response, const absl::Status& valid,
