@@ -352,6 +352,21 @@ TEST(RecentItemsMemo, HoldsAtMostItsUsersAndTheNewestUpdated) {
   EXPECT_EQ(none.size(), 0u);
 }
 
+// Rows are stored best first, so a read only checks the order; a row in
+// another order (another version's writer) is still read best first, ties
+// by id.
+TEST(CovisitRowAt, ReadsARowInAnotherOrderBestFirst) {
+  CovisitView view;
+  view.updated_ms = 1000;
+  view.total = 4;
+  view.neighbors = {{"b", 1.0}, {"c", 2.0}, {"a", 1.0}};
+  const CovisitRow row = CovisitRowAt(view, 1000, 1000);
+  EXPECT_THAT(row.neighbors, ElementsAre(Pair("c", DoubleNear(2, 1e-12)),
+                                         Pair("a", DoubleNear(1, 1e-12)),
+                                         Pair("b", DoubleNear(1, 1e-12))));
+  EXPECT_NEAR(row.total, 4, 1e-12);
+}
+
 TEST(CovisitPairer, StartUser_RefusesBytesThatAreNotAHistory) {
   CovisitPairer pairer(CovisitOptions{});
   EXPECT_TRUE(pairer.StartUser("u", "").ok());
